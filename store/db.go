@@ -1,0 +1,278 @@
+// Package store keeps Steward's data in SQL: embedded SQLite by default,
+// PostgreSQL for several nodes. One schema and one set of queries serve
+// both; dialect.go holds the few differences.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/stewardmdm/steward"
+)
+
+// DB is the SQL store. It implements steward.Store.
+type DB struct {
+	dialect Dialect
+	writer  *sql.DB // SQLite: one connection, immediate transactions
+	reader  *sql.DB // SQLite: a pool of read connections; PostgreSQL: same as writer
+	logger  *slog.Logger
+}
+
+var _ steward.Store = (*DB)(nil)
+
+// Open opens the database named by dsn and applies pending migrations.
+// A dsn of the form postgres://… or postgresql://… selects PostgreSQL;
+// anything else is the path of a SQLite file (created when missing).
+func Open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		return nil, errors.New("store: nil logger")
+	}
+	var db *DB
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err = openPostgres(dsn, logger)
+	} else {
+		db, err = openSQLite(dsn, logger)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenWithoutMigrating opens the database but leaves its schema alone.
+func OpenWithoutMigrating(dsn string, logger *slog.Logger) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(dsn, logger)
+	}
+	return openSQLite(dsn, logger)
+}
+
+func openSQLite(path string, logger *slog.Logger) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	base := "file:" + path + "?"
+	writer, err := sql.Open("sqlite", base+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite writer: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetConnMaxIdleTime(0)
+	q.Add("_pragma", "query_only(1)")
+	q.Del("_txlock")
+	reader, err := sql.Open("sqlite", base+q.Encode())
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite reader: %w", err)
+	}
+	reader.SetMaxOpenConns(8)
+	reader.SetMaxIdleConns(8)
+	return &DB{dialect: SQLite, writer: writer, reader: reader, logger: logger}, nil
+}
+
+func openPostgres(dsn string, logger *slog.Logger) (*DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	// A bounded, warm pool: PostgreSQL thrashes with many more backends
+	// than cores, and new sessions are expensive.
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{dialect: Postgres, writer: db, reader: db, logger: logger}, nil
+}
+
+// Dialect returns the database dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.writer.Close()
+	if db.reader != db.writer {
+		err = errors.Join(err, db.reader.Close())
+	}
+	return err
+}
+
+func (db *DB) provider() (*goose.Provider, error) {
+	fsys, err := Migrations(db.dialect)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(db.dialect.goose(), db.writer, fsys, goose.WithDisableGlobalRegistry(true))
+}
+
+// Migrate applies pending migrations. Migrations are forward-only.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range res {
+		db.logger.Info("migration applied", "version", r.Source.Version, "path", r.Source.Path, "took", r.Duration)
+	}
+	return nil
+}
+
+// SchemaVersion returns the applied and the latest known migration versions.
+func (db *DB) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, 0, err
+	}
+	current, err = p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("schema version: %w", err)
+	}
+	srcs := p.ListSources()
+	if len(srcs) > 0 {
+		latest = srcs[len(srcs)-1].Version
+	}
+	return current, latest, nil
+}
+
+// Ping reports whether the database answers and every migration is applied.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.reader.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	cur, latest, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if cur < latest {
+		return fmt.Errorf("schema at version %d, want %d", cur, latest)
+	}
+	return nil
+}
+
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type txKey struct{}
+
+// InTx runs fn in one transaction; nested calls join it.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return fn(ctx)
+	}
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// r returns what reads should use: the transaction in ctx, or the read pool.
+func (db *DB) r(ctx context.Context) queryer {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.reader
+}
+
+// w returns what writes should use: the transaction in ctx, or the writer.
+func (db *DB) w(ctx context.Context) queryer {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.writer
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure.
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// Times are stored as Unix milliseconds.
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func msPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMs(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMs(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMs(v.Int64)
+	return &t
+}
+
+func notFound(what, id string) error {
+	return steward.Errorf(steward.ENOTFOUND, "%s %q not found", what, id)
+}
+
+// limit clamps a page size.
+func limit(n, def, max int) int {
+	if n <= 0 {
+		return def
+	}
+	if n > max {
+		return max
+	}
+	return n
+}
