@@ -1,0 +1,148 @@
+// Command steward is the Steward server: serve, migrate and version.
+// Configuration comes from flags first, then STEWARD_* environment
+// variables, then the embedded defaults (SQLite in ./steward-data).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/stewardmdm/steward/server"
+	"github.com/stewardmdm/steward/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `Steward — privacy-first device management.
+
+Usage:
+  steward serve    [flags]   run the server (embedded SQLite by default)
+  steward migrate  [flags]   apply database migrations and exit
+  steward version            print the version
+
+Run 'steward serve -h' for the flags; each has a STEWARD_* variable.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "steward:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("name a command")
+	}
+	switch args[0] {
+	case "serve":
+		cfg, logger, err := parseConfig("serve", args[1:], getenv, stdout, stderr)
+		if err != nil {
+			return err
+		}
+		s, err := server.New(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		logger.Info("steward starting", "version", version, "data", cfg.DataDir, "database", databaseLabel(cfg))
+		return s.Run(ctx)
+	case "migrate":
+		cfg, logger, err := parseConfig("migrate", args[1:], getenv, stdout, stderr)
+		if err != nil {
+			return err
+		}
+		dsn := cfg.DatabaseURL
+		if dsn == "" {
+			dsn = filepath.Join(cfg.DataDir, "steward.db")
+		}
+		db, err := store.Open(ctx, dsn, logger)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		cur, _, err := db.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "schema at version %d\n", cur)
+		return nil
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "steward", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func databaseLabel(cfg server.Config) string {
+	if cfg.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// parseConfig reads flags, falling back to STEWARD_* variables.
+func parseConfig(name string, args []string, getenv func(string) string, stdout, stderr io.Writer) (server.Config, *slog.Logger, error) {
+	fs := flag.NewFlagSet("steward "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(k, def string) string {
+		if v := getenv("STEWARD_" + k); v != "" {
+			return v
+		}
+		return def
+	}
+	envBool := func(k string) bool { b, _ := strconv.ParseBool(getenv("STEWARD_" + k)); return b }
+	var cfg server.Config
+	fs.StringVar(&cfg.DataDir, "data", env("DATA", "steward-data"), "data folder: the SQLite database and blobs (STEWARD_DATA)")
+	fs.StringVar(&cfg.DatabaseURL, "database", env("DATABASE_URL", ""), "PostgreSQL URL, postgres://…; empty for embedded SQLite (STEWARD_DATABASE_URL)")
+	fs.StringVar(&cfg.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (STEWARD_ADDR)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file, PEM (STEWARD_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS private key file, PEM (STEWARD_TLS_KEY)")
+	fs.BoolVar(&cfg.AllowInsecureHTTP, "allow-insecure-http", envBool("ALLOW_INSECURE_HTTP"), "allow plain HTTP on a non-loopback address, e.g. behind a TLS proxy (STEWARD_ALLOW_INSECURE_HTTP)")
+	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "public URL of the server, for links in mail (STEWARD_BASE_URL)")
+	fs.StringVar(&cfg.SMTP, "smtp", env("SMTP", ""), "SMTP URL smtp://user:pass@host:587?from=addr; empty logs mail instead (STEWARD_SMTP)")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("TRUST_PROXY"), "believe X-Forwarded-For from a reverse proxy (STEWARD_TRUST_PROXY)")
+	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (STEWARD_LOG_LEVEL)")
+	logFormat := fs.String("log-format", env("LOG_FORMAT", "text"), "text or json (STEWARD_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	cfg.AdminEmail, cfg.AdminPassword = getenv("STEWARD_ADMIN_EMAIL"), getenv("STEWARD_ADMIN_PASSWORD")
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return cfg, nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch *logFormat {
+	case "text":
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, opts))
+	case "json":
+		cfg.Logger = slog.New(slog.NewJSONHandler(stderr, opts))
+	default:
+		return cfg, nil, fmt.Errorf("--log-format must be text or json")
+	}
+	cfg.Out = stdout
+	return cfg, cfg.Logger, nil
+}

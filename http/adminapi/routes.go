@@ -1,0 +1,49 @@
+package adminapi
+
+import "net/http"
+
+// routeTable is every admin API route. Path parameters are named after the
+// kind of object they hold ({account}, {manager}, {token}), which is how the
+// authorisation test finds a foreign object to put in each.
+func (a *API) routeTable() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/api/v1/openapi.json", Public: true, Summary: "This API's OpenAPI document", handler: a.getOpenAPI},
+
+		{Method: "POST", Pattern: "/api/v1/auth/login", Public: true, Summary: "Sign in with a password (console session)", handler: a.login},
+		{Method: "POST", Pattern: "/api/v1/auth/logout", Public: true, Summary: "End the console session", handler: a.logout},
+		{Method: "POST", Pattern: "/api/v1/auth/token", Public: true, Status: http.StatusCreated, Summary: "Exchange a password for an API token", handler: a.passwordToken},
+		{Method: "POST", Pattern: "/api/v1/auth/password-reset", Public: true, Status: http.StatusAccepted, Summary: "Mail a password reset link", handler: a.requestReset},
+		{Method: "POST", Pattern: "/api/v1/auth/password-reset/confirm", Public: true, Summary: "Set a new password with a reset link", handler: a.confirmReset},
+		{Method: "POST", Pattern: "/api/v1/auth/invitation/accept", Public: true, Summary: "Accept an invitation and choose a password", handler: a.acceptInvitation},
+
+		{Method: "GET", Pattern: "/api/v1/me", Summary: "The calling manager and its account", handler: a.me},
+		{Method: "POST", Pattern: "/api/v1/me/password", Summary: "Change the caller's password", handler: a.changePassword},
+		{Method: "GET", Pattern: "/api/v1/dashboard", Summary: "Counts for the caller's subtree", handler: a.dashboard},
+
+		{Method: "GET", Pattern: "/api/v1/accounts", Summary: "List accounts in the caller's subtree", handler: a.listAccounts},
+		{Method: "POST", Pattern: "/api/v1/accounts", Status: http.StatusCreated, Summary: "Create a child account", handler: a.createAccount},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}", Summary: "Get an account", handler: a.getAccount},
+		{Method: "PATCH", Pattern: "/api/v1/accounts/{account}", Summary: "Rename or edit an account", handler: a.updateAccount},
+		{Method: "DELETE", Pattern: "/api/v1/accounts/{account}", Summary: "Soft-delete an account and its subtree", handler: a.deleteAccount},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/status", Summary: "Suspend, block or reactivate an account", handler: a.setAccountStatus},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/move", Summary: "Move an account under another parent", handler: a.moveAccount},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/managers", Summary: "List an account's managers", handler: a.listManagers},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/managers", Status: http.StatusCreated, Summary: "Create or invite a manager", handler: a.createManager},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/credits", Summary: "An account's balance and ledger", handler: a.getCredits},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/audit/verify", Summary: "Verify an account's audit hash chain", handler: a.verifyAudit},
+
+		{Method: "GET", Pattern: "/api/v1/managers/{manager}", Summary: "Get a manager", handler: a.getManager},
+		{Method: "PATCH", Pattern: "/api/v1/managers/{manager}", Summary: "Rename a manager or change its role", handler: a.updateManager},
+		{Method: "DELETE", Pattern: "/api/v1/managers/{manager}", Summary: "Delete a manager", handler: a.deleteManager},
+
+		{Method: "POST", Pattern: "/api/v1/credits/grants", Status: http.StatusCreated, Summary: "Grant credits (platform admin)", handler: a.grantCredits},
+		{Method: "POST", Pattern: "/api/v1/credits/transfers", Status: http.StatusCreated, Summary: "Transfer credits down the hierarchy", handler: a.transferCredits},
+
+		{Method: "GET", Pattern: "/api/v1/tokens", Summary: "List API tokens", handler: a.listTokens},
+		{Method: "POST", Pattern: "/api/v1/tokens", Status: http.StatusCreated, Summary: "Create an API token", handler: a.createToken},
+		{Method: "DELETE", Pattern: "/api/v1/tokens/{token}", Summary: "Revoke an API token", handler: a.revokeToken},
+
+		{Method: "GET", Pattern: "/api/v1/audit", Summary: "Read the audit log", handler: a.listAudit},
+		{Method: "GET", Pattern: "/api/v1/security-events", Summary: "Read security events (platform admin)", handler: a.listSecurityEvents},
+	}
+}

@@ -1,0 +1,306 @@
+// Package server assembles a Steward server from its configuration: the
+// store, the service, the admin API, the console, the jobs, and the
+// health, readiness and metrics endpoints.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/http/adminapi"
+	"github.com/stewardmdm/steward/http/console"
+	"github.com/stewardmdm/steward/jobs"
+	"github.com/stewardmdm/steward/mail"
+	"github.com/stewardmdm/steward/openapi"
+	"github.com/stewardmdm/steward/service"
+	"github.com/stewardmdm/steward/store"
+)
+
+// Config is everything a server needs; cmd/steward builds it from flags and
+// the environment. Zero values mean the embedded defaults.
+type Config struct {
+	DataDir           string // default ./steward-data
+	DatabaseURL       string // postgres://…; empty: SQLite in DataDir
+	Addr              string // default 127.0.0.1:8080
+	TLSCert, TLSKey   string
+	AllowInsecureHTTP bool   // plain HTTP on a non-loopback address
+	BaseURL           string // public address for links; default from Addr
+	SMTP              string // smtp://…; empty: mail goes to the log
+	AdminEmail        string // first platform admin (first start only)
+	AdminPassword     string
+	TrustProxy        bool
+	Logger            *slog.Logger
+	Clock             steward.Clock
+	Argon2            *service.Argon2Params // default service.DefaultArgon2
+	// Out receives the one-time password printed at first start.
+	Out io.Writer
+	// NoJobs leaves background jobs off (tests that drive them by hand).
+	NoJobs bool
+}
+
+// Server is an assembled Steward server.
+type Server struct {
+	cfg       Config
+	DB        *store.DB
+	Service   *service.Service
+	API       *adminapi.API
+	Handler   http.Handler
+	Scheduler *jobs.Scheduler
+	logger    *slog.Logger
+}
+
+// New opens the store (applying migrations), creates the first platform
+// admin on an empty database, and builds the HTTP handler.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		return nil, errors.New("server: nil logger")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = steward.SystemClock{}
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "steward-data"
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if err := checkTransport(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.BaseURL == "" {
+		scheme := "http"
+		if cfg.TLSCert != "" {
+			scheme = "https"
+		}
+		cfg.BaseURL = scheme + "://" + cfg.Addr
+	}
+	dsn := cfg.DatabaseURL
+	if dsn == "" {
+		dsn = filepath.Join(cfg.DataDir, "steward.db")
+	}
+	db, err := store.Open(ctx, dsn, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s, err := assemble(ctx, cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
+	argon := service.DefaultArgon2
+	if cfg.Argon2 != nil {
+		argon = *cfg.Argon2
+	}
+	svc, err := service.New(service.Options{Store: db, Clock: cfg.Clock, Logger: cfg.Logger,
+		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL})
+	if err != nil {
+		return nil, err
+	}
+	boot, err := svc.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword)
+	if err != nil {
+		return nil, fmt.Errorf("create first admin: %w", err)
+	}
+	if boot.Created {
+		cfg.Logger.Info("created the platform account and its first administrator", "email", boot.Email)
+		if boot.Password != "" {
+			fmt.Fprintf(cfg.Out, "\nFirst start: sign in at %s/console/ as %s with the one-time password\n\n    %s\n\nIt is shown only this once and must be changed at first sign-in.\n\n",
+				cfg.BaseURL, boot.Email, boot.Password)
+		}
+	}
+	secure := cfg.TLSCert != ""
+	doc, err := openapi.JSON()
+	if err != nil {
+		return nil, err
+	}
+	api, err := adminapi.New(adminapi.Options{Service: svc, Logger: cfg.Logger, SecureCookies: secure, TrustProxy: cfg.TrustProxy, OpenAPI: doc})
+	if err != nil {
+		return nil, err
+	}
+	con, err := console.New(console.Options{Service: svc, Logger: cfg.Logger, SecureCookies: secure, TrustProxy: cfg.TrustProxy})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, DB: db, Service: svc, API: api, logger: cfg.Logger}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_http_requests_total",
+		Help: "HTTP requests by route and status."}, []string{"route", "code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "steward_http_request_duration_seconds",
+		Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	reg.MustRegister(requests, latency)
+
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.Handle("/console/", con)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain")
+		if err := db.Ping(ctx); err != nil {
+			cfg.Logger.Warn("not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "not ready: database unreachable or schema not current\n")
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.Handler = instrument(mux, requests, latency)
+
+	sched, err := jobs.New(db, cfg.Clock, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	var mailer steward.Mailer = mail.LogMailer{Logger: cfg.Logger}
+	if cfg.SMTP != "" {
+		m, err := mail.ParseSMTP(cfg.SMTP)
+		if err != nil {
+			return nil, err
+		}
+		mailer = m
+	}
+	sched.Add(jobs.Job{Name: "mail.deliver", Every: 10 * time.Second, Run: mail.DeliverJob(db, mailer, cfg.Clock)})
+	sched.Add(jobs.Job{Name: "sessions.expire", Every: time.Hour, Run: func(ctx context.Context) (string, error) {
+		n, err := db.DeleteExpiredSessions(ctx, cfg.Clock.Now())
+		if err != nil || n == 0 {
+			return "", err
+		}
+		return fmt.Sprintf("deleted %d expired sessions", n), nil
+	}})
+	s.Scheduler = sched
+	return s, nil
+}
+
+// instrument counts requests and their latency by the matched route.
+func instrument(next http.Handler, requests *prometheus.CounterVec, latency *prometheus.HistogramVec) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rw, r)
+		route := routeLabel(r.URL.Path)
+		requests.WithLabelValues(route, fmt.Sprint(rw.code)).Inc()
+		latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+// routeLabel keeps the metric's cardinality bounded: the first two path
+// segments, with IDs never included.
+func routeLabel(p string) string {
+	switch {
+	case len(p) >= 8 && p[:8] == "/api/v1/":
+		rest := p[8:]
+		for i := 0; i < len(rest); i++ {
+			if rest[i] == '/' {
+				return "/api/v1/" + rest[:i]
+			}
+		}
+		return "/api/v1/" + rest
+	case len(p) >= 9 && p[:9] == "/console/":
+		return "/console"
+	case p == "/healthz", p == "/readyz", p == "/metrics", p == "/":
+		return p
+	}
+	return "other"
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.WriteHeader(code) }
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// checkTransport refuses plain HTTP away from loopback unless allowed.
+func checkTransport(cfg Config) error {
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return errors.New("give both --tls-cert and --tls-key, or neither")
+	}
+	if cfg.TLSCert != "" || cfg.AllowInsecureHTTP {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", cfg.Addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("refusing plain HTTP on %s: devices and browsers must reach Steward over TLS; give --tls-cert and --tls-key, or --allow-insecure-http behind a TLS-terminating proxy", cfg.Addr)
+}
+
+// Run listens on the configured address and serves until ctx ends, then
+// shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends, with background jobs running.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)}
+	jctx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	if !s.cfg.NoJobs {
+		s.Scheduler.Start(jctx)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if s.cfg.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	s.logger.Info("steward listening", "addr", ln.Addr().String(), "tls", s.cfg.TLSCert != "", "console", s.cfg.BaseURL+"/console/")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	stopJobs()
+	s.Scheduler.Wait()
+	return err
+}
+
+// Close closes the store.
+func (s *Server) Close() error { return s.DB.Close() }

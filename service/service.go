@@ -1,0 +1,129 @@
+// Package service holds Steward's use cases and their authorisation. It
+// never imports net/http or database/sql: transports call it, stores serve it.
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/stewardmdm/steward"
+)
+
+// Options are the dependencies and settings of a Service.
+type Options struct {
+	Store  steward.Store
+	Clock  steward.Clock
+	Logger *slog.Logger
+	// Passwords hashes and checks passwords (argon2id).
+	Passwords *PasswordHasher
+	// BaseURL is the console's public address, used in emailed links.
+	BaseURL string
+	// SessionTTL is how long a console session lasts (default 12 h).
+	SessionTTL time.Duration
+	// Lockout: after MaxFailures failed sign-ins in a row a login is locked
+	// for LockFor (defaults 5 and 15 min).
+	MaxFailures int
+	LockFor     time.Duration
+	// LoginsPerIPPerMinute limits sign-in attempts from one address (default 20).
+	LoginsPerIPPerMinute int
+}
+
+// Service implements Steward's use cases.
+type Service struct {
+	store     steward.Store
+	clock     steward.Clock
+	logger    *slog.Logger
+	passwords *PasswordHasher
+	baseURL   string
+	opts      Options
+	ipLimiter *limiter
+}
+
+// Compile-time checks that Service implements the domain's interfaces.
+var (
+	_ steward.AccountService = (*Service)(nil)
+	_ steward.ManagerService = (*Service)(nil)
+	_ steward.TokenService   = (*Service)(nil)
+	_ steward.CreditService  = (*Service)(nil)
+	_ steward.AuditService   = (*Service)(nil)
+)
+
+// New returns a Service. It refuses missing dependencies.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Clock == nil || o.Logger == nil {
+		return nil, errors.New("service: Store, Clock and Logger are required")
+	}
+	if o.Passwords == nil {
+		o.Passwords = NewPasswordHasher(DefaultArgon2)
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 12 * time.Hour
+	}
+	if o.MaxFailures <= 0 {
+		o.MaxFailures = 5
+	}
+	if o.LockFor <= 0 {
+		o.LockFor = 15 * time.Minute
+	}
+	if o.LoginsPerIPPerMinute <= 0 {
+		o.LoginsPerIPPerMinute = 20
+	}
+	return &Service{
+		store: o.Store, clock: o.Clock, logger: o.Logger, passwords: o.Passwords, baseURL: o.BaseURL, opts: o,
+		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute),
+	}, nil
+}
+
+// now is the service's clock, in UTC, at the stores' millisecond precision.
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }
+
+// record appends an audit entry for a change made by the context's actor.
+// It runs inside the caller's transaction, so a change and its record
+// commit or fail together.
+func (s *Service) record(ctx context.Context, accountID, action, targetType, targetID string, summary any) error {
+	a := steward.ActorFromContext(ctx)
+	e := &steward.AuditEntry{
+		ID: steward.NewID(s.now()), AccountID: accountID, Action: action, TargetType: targetType, TargetID: targetID,
+		CreatedAt: s.now(),
+	}
+	if a != nil {
+		e.ActorID, e.ActorEmail, e.TokenID, e.IP = a.ManagerID, a.Email, a.TokenID, a.IP
+	}
+	if summary != nil {
+		b, err := json.Marshal(summary)
+		if err != nil {
+			return err
+		}
+		e.Summary = b
+	}
+	return s.store.AppendAudit(ctx, e)
+}
+
+// securityEvent records a security event; failures are logged, not returned,
+// so that recording never hides the answer to the caller.
+func (s *Service) securityEvent(ctx context.Context, e steward.SecurityEvent) {
+	e.ID, e.CreatedAt = steward.NewID(s.now()), s.now()
+	if a := steward.ActorFromContext(ctx); a != nil {
+		if e.ManagerID == "" {
+			e.ManagerID, e.Email, e.AccountID = a.ManagerID, a.Email, a.AccountID
+		}
+		if e.IP == "" {
+			e.IP, e.UserAgent = a.IP, a.UserAgent
+		}
+	}
+	if err := s.store.InsertSecurityEvent(context.WithoutCancel(ctx), &e); err != nil {
+		s.logger.Error("record security event", "kind", e.Kind, "err", err)
+	}
+}
+
+func detail(kv ...any) json.RawMessage {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
