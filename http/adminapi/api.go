@@ -82,7 +82,11 @@ func (a *API) wrap(rt Route) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, check := steward.NewContextWithAuthzCheck(r.Context())
-		auth, err := web.Credentials(r.WithContext(ctx), a.svc, a.opts.TrustProxy)
+		var auth *service.Authenticated
+		var err error
+		if a.svc != nil {
+			auth, err = web.Credentials(r.WithContext(ctx), a.svc, a.opts.TrustProxy)
+		}
 		if err == nil && auth == nil && !rt.Public {
 			err = steward.Errorf(steward.EUNAUTHENTICATED, "Sign in, or send an API token as 'Authorization: Bearer <token>'.")
 		}

@@ -1,0 +1,295 @@
+package adminapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/server"
+	"github.com/stewardmdm/steward/service"
+)
+
+// world is a small hierarchy with two resellers that must never see each
+// other: "ours" (R1 and everything below it) and "theirs" (R2 and below).
+type world struct {
+	srv     *server.Server
+	http    *httptest.Server
+	admin   string                       // platform admin token
+	tokens  map[string]string            // role name → token of a manager in our subtree
+	foreign map[string]string            // path parameter name → foreign object ID
+	ids     map[string]string            // named objects
+	markers []string                     // strings only the foreign subtree holds
+	finger  func(t *testing.T) string    // state of the foreign subtree
+	as      func(token string) context.Context
+}
+
+const pw = "a-long-password-1"
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := server.New(ctx, server.Config{DataDir: t.TempDir(), AdminEmail: "admin@example.com", AdminPassword: pw,
+		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: logger, NoJobs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	w := &world{srv: s, http: httptest.NewServer(s.Handler), tokens: map[string]string{}, foreign: map[string]string{}, ids: map[string]string{}}
+	t.Cleanup(w.http.Close)
+	svc := s.Service
+
+	// tokenFor signs a manager in, clears any forced password change and
+	// returns an API token of its.
+	tokenFor := func(email string) string {
+		t.Helper()
+		res, err := svc.Login(ctx, steward.LoginRequest{Email: email, Password: pw, IP: "192.0.2.1"})
+		if err != nil {
+			t.Fatalf("login %s: %v", email, err)
+		}
+		auth, err := svc.AuthenticateSession(ctx, res.Secret, "192.0.2.1", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		actx := steward.NewContextWithActor(ctx, auth.Actor)
+		if res.MustChangePassword {
+			if err := svc.ChangePassword(actx, pw, pw+"x"); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.ChangePassword(actx, pw+"x", pw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tok, err := svc.CreateToken(actx, steward.TokenCreate{Name: "token of " + email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Secret
+	}
+	w.as = func(token string) context.Context {
+		auth, err := svc.AuthenticateToken(ctx, token, "192.0.2.1", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return steward.NewContextWithActor(ctx, auth.Actor)
+	}
+	w.admin = tokenFor("admin@example.com")
+	actx := w.as(w.admin)
+	mk := func(ctx context.Context, parent, name string, kind steward.AccountKind) string {
+		t.Helper()
+		a, err := svc.CreateAccount(ctx, steward.AccountCreate{ParentID: parent, Name: name, Kind: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	mgr := func(ctx context.Context, account, email string, role steward.ManagerRole) string {
+		t.Helper()
+		m, err := svc.CreateManager(ctx, steward.ManagerCreate{AccountID: account, Email: email, Name: email, Role: role, Password: pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.ID
+	}
+	r1 := mk(actx, "", "Our Reseller", steward.AccountReseller)
+	r1s := mk(actx, r1, "Our Sub-reseller", steward.AccountReseller)
+	c1 := mk(actx, r1, "Our Client", steward.AccountClient)
+	r2 := mk(actx, "", "Zeta Foreign Reseller", steward.AccountReseller)
+	c2 := mk(actx, r2, "Omega Foreign Client", steward.AccountClient)
+	w.ids = map[string]string{"r1": r1, "r1s": r1s, "c1": c1, "r2": r2, "c2": c2}
+	for _, id := range []string{r1, r2} {
+		if _, err := svc.GrantCredits(actx, steward.CreditGrant{AccountID: id, Amount: 50, Reason: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ours := map[string]struct {
+		account string
+		role    steward.ManagerRole
+	}{
+		"reseller-owner":     {r1, steward.RoleOwner},
+		"reseller-admin":     {r1, steward.RoleAdmin},
+		"reseller-read-only": {r1, steward.RoleReadOnly},
+		"sub-reseller-owner": {r1s, steward.RoleOwner},
+		"client-owner":       {c1, steward.RoleOwner},
+		"client-read-only":   {c1, steward.RoleReadOnly},
+	}
+	for name, o := range ours {
+		email := name + "@ours.test"
+		mgr(actx, o.account, email, o.role)
+		w.tokens[name] = tokenFor(email)
+	}
+	m2 := mgr(actx, r2, "zeta-owner@foreign.test", steward.RoleOwner)
+	tok2 := tokenFor("zeta-owner@foreign.test")
+	t2, err := svc.Tokens(w.as(tok2), "")
+	if err != nil || len(t2) == 0 {
+		t.Fatal("foreign token", err)
+	}
+	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID}
+	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test"}
+
+	// The fingerprint of the foreign subtree, read with platform rights.
+	w.finger = func(t *testing.T) string {
+		t.Helper()
+		ctx := w.as(w.admin)
+		var b strings.Builder
+		for _, id := range []string{r2, c2} {
+			a, err := svc.Account(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s %s %s %s %v %d %v|", a.ID, a.Name, a.Status, a.ParentID, a.DeletedAt, a.Balance, a.Support)
+			ms, _ := svc.Managers(ctx, id)
+			for _, m := range ms {
+				fmt.Fprintf(&b, "%s %s %s|", m.Email, m.Role, m.Name)
+			}
+			es, _ := svc.AuditLog(ctx, steward.AuditFilter{AccountID: id, OnlyDirect: true, Limit: 500})
+			fmt.Fprintf(&b, "audit=%d|", len(es))
+		}
+		ts, _ := svc.Tokens(ctx, m2)
+		for _, tk := range ts {
+			fmt.Fprintf(&b, "%s %v|", tk.ID, tk.RevokedAt)
+		}
+		return b.String()
+	}
+	return w
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// idFields are the body and query fields that name objects. A new field
+// that names an object must be added here to be probed; the test below
+// reports any 2xx answer to a request that carried a foreign ID.
+var idFields = map[string]string{
+	"account_id": "account", "parent_id": "account", "from_id": "account", "to_id": "account",
+	"root": "account", "parent": "account", "manager_id": "manager", "target_id": "account",
+}
+
+// TestNoRouteLeaksAForeignSubtree walks every route of the admin API as
+// every role of our subtree, aimed at objects of a foreign subtree. A route
+// added to the table is covered without editing this test.
+func TestNoRouteLeaksAForeignSubtree(t *testing.T) {
+	w := newWorld(t)
+	before := w.finger(t)
+	routes := w.srv.API.Routes()
+	if len(routes) < 20 {
+		t.Fatalf("only %d routes: is the table being read?", len(routes))
+	}
+	for _, rt := range routes {
+		path, inPath := w.foreignPath(t, rt.Pattern)
+		for role, token := range w.tokens {
+			t.Run(rt.Method+" "+rt.Pattern+" as "+role, func(t *testing.T) {
+				status, body, carried := w.probe(t, rt.Method, path, token)
+				for _, m := range w.markers {
+					if strings.Contains(body, m) {
+						t.Errorf("response leaks %q: %s", m, body)
+					}
+				}
+				switch {
+				case rt.Public:
+					// Public routes take no object; they must still not leak.
+				case inPath && status != http.StatusNotFound:
+					t.Errorf("status %d, want 404 for a foreign object: %s", status, body)
+				case carried && status >= 200 && status < 300:
+					t.Errorf("a request naming foreign objects in its body succeeded (%d): %s", status, body)
+				}
+			})
+		}
+	}
+	if after := w.finger(t); after != before {
+		t.Errorf("the foreign subtree changed:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// TestForeignProbesAreNotVacuous checks that the same requests by the
+// platform admin find the objects, so the 404s above mean "hidden", not
+// "missing".
+func TestForeignProbesAreNotVacuous(t *testing.T) {
+	w := newWorld(t)
+	for _, rt := range w.srv.API.Routes() {
+		path, inPath := w.foreignPath(t, rt.Pattern)
+		if rt.Method != "GET" || !inPath {
+			continue
+		}
+		if status, body, _ := w.probe(t, rt.Method, path, w.admin); status != http.StatusOK {
+			t.Errorf("%s %s as platform admin: %d %s", rt.Method, path, status, body)
+		}
+	}
+}
+
+// foreignPath fills each path parameter with a foreign object of its kind.
+func (w *world) foreignPath(t *testing.T, pattern string) (string, bool) {
+	inPath := false
+	path := pathParam.ReplaceAllStringFunc(pattern, func(p string) string {
+		name := p[1 : len(p)-1]
+		id, ok := w.foreign[name]
+		if !ok {
+			t.Fatalf("route %s has a path parameter {%s} with no foreign object to probe it with: add one to newWorld", pattern, name)
+		}
+		inPath = true
+		return id
+	})
+	return path, inPath
+}
+
+// probe sends one request carrying foreign IDs in the query and, for
+// writes, in every body field the route accepts. Fields the route rejects
+// as unknown are dropped one by one, so the body fits any route. It reports
+// whether the body that was finally sent still named a foreign object.
+func (w *world) probe(t *testing.T, method, path, token string) (status int, resp string, carried bool) {
+	t.Helper()
+	q := []string{}
+	for f, kind := range idFields {
+		q = append(q, f+"="+w.foreign[kind])
+	}
+	url := w.http.URL + path + "?" + strings.Join(q, "&")
+	body := map[string]any{}
+	if method != "GET" && method != "DELETE" {
+		for f, kind := range idFields {
+			body[f] = w.foreign[kind]
+		}
+		body["name"], body["kind"], body["amount"], body["reason"], body["status"] = "Probe", "client", 1, "probe", "suspended"
+		body["email"], body["role"], body["password"] = "probe@ours.test", "read_only", pw
+	}
+	for tries := 0; ; tries++ {
+		var rd io.Reader
+		if body != nil && len(body) > 0 {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, url, rd)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := w.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var e struct {
+			Error struct{ Code, Field, Message string }
+		}
+		json.Unmarshal(b, &e)
+		if res.StatusCode == http.StatusBadRequest && strings.HasPrefix(e.Error.Message, "Unknown field") && tries < 30 {
+			delete(body, e.Error.Field)
+			continue
+		}
+		if res.StatusCode >= 500 {
+			t.Errorf("%s %s: server error %d %s", method, path, res.StatusCode, b)
+		}
+		for f := range idFields {
+			if _, ok := body[f]; ok {
+				carried = true
+			}
+		}
+		return res.StatusCode, string(b), carried
+	}
+}
