@@ -23,12 +23,12 @@ import (
 type world struct {
 	srv     *server.Server
 	http    *httptest.Server
-	admin   string                       // platform admin token
-	tokens  map[string]string            // role name → token of a manager in our subtree
-	foreign map[string]string            // path parameter name → foreign object ID
-	ids     map[string]string            // named objects
-	markers []string                     // strings only the foreign subtree holds
-	finger  func(t *testing.T) string    // state of the foreign subtree
+	admin   string                    // platform admin token
+	tokens  map[string]string         // role name → token of a manager in our subtree
+	foreign map[string]string         // path parameter name → foreign object ID
+	ids     map[string]string         // named objects
+	markers []string                  // strings only the foreign subtree holds
+	finger  func(t *testing.T) string // state of the foreign subtree
 	as      func(token string) context.Context
 }
 
