@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -12,19 +10,19 @@ import (
 
 // AppendAudit appends an entry to its account's hash chain. Bumping the
 // chain head first takes its row lock, so concurrent appends to one chain
-// are serialised on both databases.
+// are serialised on both databases. The head is created empty first if
+// missing; ON CONFLICT DO NOTHING waits for a concurrent creator instead of
+// failing, so two first appends to a chain do not collide.
 func (db *DB) AppendAudit(ctx context.Context, e *steward.AuditEntry) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
+		if _, err := db.w(ctx).ExecContext(ctx, `INSERT INTO audit_heads (account_id, seq, hash) VALUES ($1, 0, '')
+			ON CONFLICT (account_id) DO NOTHING`, e.AccountID); err != nil {
+			return fmt.Errorf("start audit chain: %w", err)
+		}
 		var seq int64
 		var prev string
-		err := db.w(ctx).QueryRowContext(ctx, `UPDATE audit_heads SET seq = seq + 1 WHERE account_id = $1 RETURNING seq, hash`,
-			e.AccountID).Scan(&seq, &prev)
-		if errors.Is(err, sql.ErrNoRows) {
-			seq, prev = 1, ""
-			if _, err := db.w(ctx).ExecContext(ctx, `INSERT INTO audit_heads (account_id, seq, hash) VALUES ($1, 1, '')`, e.AccountID); err != nil {
-				return fmt.Errorf("start audit chain: %w", err)
-			}
-		} else if err != nil {
+		if err := db.w(ctx).QueryRowContext(ctx, `UPDATE audit_heads SET seq = seq + 1 WHERE account_id = $1 RETURNING seq, hash`,
+			e.AccountID).Scan(&seq, &prev); err != nil {
 			return fmt.Errorf("audit head: %w", err)
 		}
 		e.Seq, e.PrevHash = seq, prev

@@ -177,6 +177,18 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// ExecRaw executes q with args outside the steward.Store methods (in the
+// transaction of ctx, if any) and returns the number of rows it affected.
+// It is for tests and tools that must reach past the interface, such as
+// checking that the append-only tables refuse changes; services never use it.
+func (db *DB) ExecRaw(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := db.w(ctx).ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("exec: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
