@@ -89,6 +89,7 @@ func (s *Scheduler) RunOnce(ctx context.Context, j Job) (ran bool) {
 	if !ok {
 		return false
 	}
+	ran = true
 	defer func() {
 		if p := recover(); p != nil {
 			s.logger.Error("job panicked", "job", j.Name, "panic", p)
@@ -104,5 +105,5 @@ func (s *Scheduler) RunOnce(ctx context.Context, j Job) (ran bool) {
 	} else if did != "" {
 		s.logger.Info("job ran", "job", j.Name, "took", time.Since(start), "did", did)
 	}
-	return true
+	return ran
 }
