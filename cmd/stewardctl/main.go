@@ -1,0 +1,40 @@
+// Command stewardctl administers a Steward server from the command line:
+// accounts, credits, managers, API tokens and the audit log. It speaks
+// only through the admin API client (package client).
+//
+// Sign in once with 'stewardctl login --server https://mdm.example.com';
+// the API token is kept in the user's configuration folder. STEWARD_SERVER
+// and STEWARD_TOKEN override what is stored.
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fd := int(os.Stdin.Fd())
+	a := &app{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		getenv:       os.Getenv,
+		configDir:    os.UserConfigDir,
+		stdinIsTTY:   term.IsTerminal(fd),
+		readPassword: func() ([]byte, error) { return term.ReadPassword(fd) },
+		httpClient:   &http.Client{Timeout: 2 * time.Minute},
+		hostname:     os.Hostname,
+	}
+	code := a.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
