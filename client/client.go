@@ -259,8 +259,8 @@ func setTime(q url.Values, key string, t *time.Time) {
 }
 
 // IsNetworkError reports whether err is a failure to reach the server (as
-// opposed to an answer from it).
+// opposed to an answer from it, or the caller giving up).
 func IsNetworkError(err error) bool {
 	var ue *url.Error
-	return errors.As(err, &ue)
+	return errors.As(err, &ue) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }

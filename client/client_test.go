@@ -500,8 +500,8 @@ func TestTransport(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := c.Accounts(cctx, steward.AccountFilter{}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled context: %v", err)
+	if _, err := c.Accounts(cctx, steward.AccountFilter{}); !errors.Is(err, context.Canceled) || client.IsNetworkError(err) {
+		t.Fatalf("cancelled context: %v (network error: %t)", err, client.IsNetworkError(err))
 	}
 
 	for _, bad := range []string{"", "mdm.example.com", "ftp://x", "https://", "https://u:p@x", "https://x/?q=1"} {
