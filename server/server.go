@@ -105,6 +105,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// NewWithStore is New on a store the caller opened (and closes), such as a
+// test database in a schema of its own.
+func NewWithStore(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
+	if cfg.Logger == nil {
+		return nil, errors.New("server: nil logger")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = steward.SystemClock{}
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://127.0.0.1:8080"
+	}
+	return assemble(ctx, cfg, db)
+}
+
 func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	argon := service.DefaultArgon2
 	if cfg.Argon2 != nil {
