@@ -1,0 +1,43 @@
+package console
+
+// routeTable is every console page and form. Public routes are reachable
+// signed out; beforePassword routes stay reachable while a forced password
+// change is pending (everything else redirects to the password page).
+func (c *Console) routeTable() []route {
+	return []route{
+		{method: "GET", pattern: "/console/login", public: true, h: c.loginPage},
+		{method: "POST", pattern: "/console/login", public: true, h: c.login},
+		{method: "POST", pattern: "/console/logout", beforePassword: true, h: c.logout},
+		{method: "GET", pattern: "/console/forgot", public: true, h: c.forgotPage},
+		{method: "POST", pattern: "/console/forgot", public: true, h: c.forgot},
+		{method: "GET", pattern: "/console/reset", public: true, h: c.resetPage},
+		{method: "POST", pattern: "/console/reset", public: true, h: c.reset},
+		{method: "GET", pattern: "/console/invite", public: true, h: c.invitePage},
+		{method: "POST", pattern: "/console/invite", public: true, h: c.invite},
+		{method: "GET", pattern: "/console/password", beforePassword: true, h: c.passwordPage},
+		{method: "POST", pattern: "/console/password", beforePassword: true, h: c.changePassword},
+
+		{method: "GET", pattern: "/console/{$}", h: c.dashboard},
+
+		{method: "GET", pattern: "/console/accounts", h: c.accounts},
+		{method: "GET", pattern: "/console/accounts/{account}", h: c.accountPage},
+		{method: "POST", pattern: "/console/accounts/{account}/children", h: c.createChild},
+		{method: "POST", pattern: "/console/accounts/{account}/edit", h: c.editAccount},
+		{method: "POST", pattern: "/console/accounts/{account}/status", h: c.setStatus},
+		{method: "GET", pattern: "/console/accounts/{account}/delete", h: c.deletePage},
+		{method: "POST", pattern: "/console/accounts/{account}/delete", h: c.deleteAccount},
+		{method: "POST", pattern: "/console/accounts/{account}/managers", h: c.createManager},
+		{method: "POST", pattern: "/console/accounts/{account}/grant", h: c.grant},
+		{method: "POST", pattern: "/console/accounts/{account}/transfer", h: c.transfer},
+		{method: "POST", pattern: "/console/managers/{manager}/role", h: c.setRole},
+		{method: "POST", pattern: "/console/managers/{manager}/delete", h: c.deleteManager},
+
+		{method: "GET", pattern: "/console/tokens", h: c.tokens},
+		{method: "POST", pattern: "/console/tokens", h: c.createToken},
+		{method: "POST", pattern: "/console/tokens/{token}/revoke", h: c.revokeToken},
+
+		{method: "GET", pattern: "/console/audit", h: c.audit},
+		{method: "GET", pattern: "/console/audit/verify", h: c.verifyAudit},
+		{method: "GET", pattern: "/console/security", h: c.security},
+	}
+}
