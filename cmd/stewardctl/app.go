@@ -20,11 +20,11 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	configDir      func() (string, error) // os.UserConfigDir
-	stdinIsTTY     bool                   // stdin is a terminal: prompts are allowed
-	readPassword   func() ([]byte, error) // reads a line from the terminal without echo
-	httpClient     *http.Client           // nil: the client's default
-	hostname       func() (string, error) // names new tokens
+	configDir      func() (string, error)                // os.UserConfigDir
+	stdinIsTTY     bool                                  // stdin is a terminal: prompts are allowed
+	readPassword   func(context.Context) ([]byte, error) // reads a line from the terminal without echo
+	httpClient     *http.Client                          // nil: the client's default
+	hostname       func() (string, error)                // names new tokens
 
 	// Global flags.
 	server string
@@ -186,6 +186,8 @@ func (a *app) printError(err error) {
 	}
 	var se *steward.Error
 	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(w, "stewardctl: interrupted.")
 	case errors.Is(err, errNotLoggedIn):
 		fmt.Fprintf(w, "stewardctl: %v.\nRun 'stewardctl login --server https://your-steward-server' first, or set STEWARD_SERVER and STEWARD_TOKEN.\n", err)
 	case errors.As(err, &se):

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -51,7 +52,7 @@ or from standard input with --password-stdin.`,
 					return err
 				}
 			}
-			password, err := a.readSecret("Password: ", passwordStdin)
+			password, err := a.readSecret(ctx, "Password: ", passwordStdin)
 			if err != nil {
 				return err
 			}
@@ -220,7 +221,7 @@ func (a *app) prompt(label string, notTTY error) (string, error) {
 
 // readSecret reads a password from standard input (fromStdin) or from the
 // terminal without echo.
-func (a *app) readSecret(label string, fromStdin bool) (string, error) {
+func (a *app) readSecret(ctx context.Context, label string, fromStdin bool) (string, error) {
 	if fromStdin {
 		b, err := io.ReadAll(io.LimitReader(a.stdin, 4096))
 		if err != nil {
@@ -236,7 +237,7 @@ func (a *app) readSecret(label string, fromStdin bool) (string, error) {
 		return "", errors.New("standard input is not a terminal: pipe the password in with --password-stdin")
 	}
 	fmt.Fprint(a.stderr, label)
-	b, err := a.readPassword()
+	b, err := a.readPassword(ctx)
 	fmt.Fprintln(a.stderr)
 	if err != nil {
 		return "", fmt.Errorf("read the password: %w", err)

@@ -59,7 +59,7 @@ func (h *harness) run(stdin string, args ...string) result {
 		stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
 		getenv:       func(k string) string { return h.env[k] },
 		configDir:    func() (string, error) { return h.configDir, nil },
-		readPassword: func() ([]byte, error) { h.t.Fatal("tried to read from a terminal"); return nil, nil },
+		readPassword: func(context.Context) ([]byte, error) { h.t.Fatal("tried to read from a terminal"); return nil, nil },
 		hostname:     func() (string, error) { return "testhost", nil },
 	}
 	code := a.run(context.Background(), args)

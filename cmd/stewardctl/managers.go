@@ -79,7 +79,7 @@ first sign-in.`,
 				return errors.New("give --invite or --password-stdin, not both")
 			}
 			if !in.Invite {
-				pw, err := a.readSecret("First password for "+in.Email+": ", passwordStdin)
+				pw, err := a.readSecret(cmd.Context(), "First password for "+in.Email+": ", passwordStdin)
 				if err != nil {
 					return withHint(err, "Or invite the manager by mail with --invite.")
 				}
