@@ -47,7 +47,7 @@ func (s *Service) Login(ctx context.Context, in steward.LoginRequest) (*steward.
 	bad := steward.Errorf(steward.EUNAUTHENTICATED, "Wrong email or password.")
 	m, err := s.store.ManagerByEmail(ctx, email)
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
-		s.passwords.Verify(dummyHash, in.Password) // same work whether or not the login exists
+		s.passwords.Verify(s.dummyHash, in.Password) // same work whether or not the login exists
 		ev.Kind, ev.Detail = "login.failed", detail("reason", "unknown_email")
 		s.securityEvent(ctx, ev)
 		return nil, bad
@@ -76,7 +76,7 @@ func (s *Service) Login(ctx context.Context, in steward.LoginRequest) (*steward.
 		s.securityEvent(ctx, ev)
 		return nil, bad
 	}
-	if err := s.checkAccountUsable(ctx, m.AccountID); err != nil {
+	if _, err := s.checkAccountUsable(ctx, m.AccountID); err != nil {
 		ev.Kind, ev.Detail = "login.denied", detail("reason", steward.ErrorMessage(err))
 		s.securityEvent(ctx, ev)
 		return nil, err
@@ -101,13 +101,6 @@ func (s *Service) Login(ctx context.Context, in steward.LoginRequest) (*steward.
 	return &steward.LoginResult{Session: sess, Secret: secret, Manager: m, MustChangePassword: m.MustChangePassword}, nil
 }
 
-// dummyHash is verified against when the email is unknown, so a sign-in
-// takes as long for a missing login as for a wrong password.
-var dummyHash = func() string {
-	h, _ := NewPasswordHasher(DefaultArgon2).Hash("steward-dummy-password")
-	return h
-}()
-
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
@@ -116,25 +109,25 @@ func truncate(s string, n int) string {
 }
 
 // checkAccountUsable refuses sign-ins to an account that is deleted,
-// suspended or blocked, or that lies below one.
-func (s *Service) checkAccountUsable(ctx context.Context, accountID string) error {
+// suspended or blocked, or that lies below one. It returns the account.
+func (s *Service) checkAccountUsable(ctx context.Context, accountID string) (*steward.Account, error) {
 	acc, err := s.store.AccountByID(ctx, accountID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	chain, err := s.store.AccountAncestry(ctx, acc.Path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, c := range chain {
 		switch {
 		case c.DeletedAt != nil:
-			return steward.Errorf(steward.EFORBIDDEN, "The account %q is deleted.", c.Name)
+			return nil, steward.Errorf(steward.EFORBIDDEN, "The account %q is deleted.", c.Name)
 		case c.Status != steward.StatusActive:
-			return steward.Errorf(steward.EFORBIDDEN, "The account %q is %s. Contact the account above it.", c.Name, c.Status)
+			return nil, steward.Errorf(steward.EFORBIDDEN, "The account %q is %s. Contact the account above it.", c.Name, c.Status)
 		}
 	}
-	return nil
+	return acc, nil
 }
 
 // Logout ends a console session.
@@ -207,11 +200,10 @@ func (s *Service) actorFor(ctx context.Context, managerID string, role steward.M
 	} else if err != nil {
 		return nil, nil, err
 	}
-	if err := s.checkAccountUsable(ctx, m.AccountID); err != nil {
+	acc, err := s.checkAccountUsable(ctx, m.AccountID)
+	if steward.ErrorCode(err) == steward.EFORBIDDEN {
 		return nil, nil, steward.Errorf(steward.EUNAUTHENTICATED, "%s", steward.ErrorMessage(err))
-	}
-	acc, err := s.store.AccountByID(ctx, m.AccountID)
-	if err != nil {
+	} else if err != nil {
 		return nil, nil, err
 	}
 	r := m.Role

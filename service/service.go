@@ -40,6 +40,10 @@ type Service struct {
 	baseURL   string
 	opts      Options
 	ipLimiter *limiter
+	// dummyHash is verified against when a sign-in names an unknown email,
+	// at the configured cost, so a missing login takes as long to refuse as
+	// a wrong password and existence does not leak through timing.
+	dummyHash string
 }
 
 // Compile-time checks that Service implements the domain's interfaces.
@@ -71,9 +75,13 @@ func New(o Options) (*Service, error) {
 	if o.LoginsPerIPPerMinute <= 0 {
 		o.LoginsPerIPPerMinute = 20
 	}
+	dummy, err := o.Passwords.Hash(steward.NewSecret("", 16))
+	if err != nil {
+		return nil, err
+	}
 	return &Service{
 		store: o.Store, clock: o.Clock, logger: o.Logger, passwords: o.Passwords, baseURL: o.BaseURL, opts: o,
-		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute),
+		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute), dummyHash: dummy,
 	}, nil
 }
 
