@@ -151,9 +151,26 @@ func (s *Service) UpdateManager(ctx context.Context, id string, in steward.Manag
 	}
 	m.UpdatedAt = s.now()
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateManager(ctx, m); err != nil {
+		// Decide and write on a fresh row under the account's lock: two
+		// owners demoting each other at once must not leave no owner, and a
+		// password or lock changed meanwhile must not be written back.
+		if err := s.store.LockAccount(ctx, acc.ID); err != nil {
 			return err
 		}
+		cur, err := s.store.ManagerByID(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Role == steward.RoleOwner && m.Role != steward.RoleOwner {
+			if err := s.keepAnOwner(ctx, acc.ID, m.ID); err != nil {
+				return err
+			}
+		}
+		cur.Name, cur.Role, cur.UpdatedAt = m.Name, m.Role, m.UpdatedAt
+		if err := s.store.UpdateManager(ctx, cur); err != nil {
+			return err
+		}
+		m = cur
 		return s.record(ctx, acc.ID, "manager.update", "manager", m.ID, map[string]any{"before": before, "after": after})
 	})
 	if err != nil {
@@ -195,6 +212,18 @@ func (s *Service) DeleteManager(ctx context.Context, id string) error {
 		}
 	}
 	return s.store.InTx(ctx, func(ctx context.Context) error {
+		// Check again on fresh data under the account's lock, so that
+		// concurrent changes cannot remove the last owner together.
+		if err := s.store.LockAccount(ctx, acc.ID); err != nil {
+			return err
+		}
+		if cur, err := s.store.ManagerByID(ctx, m.ID); err != nil {
+			return err
+		} else if cur.Role == steward.RoleOwner {
+			if err := s.keepAnOwner(ctx, acc.ID, m.ID); err != nil {
+				return err
+			}
+		}
 		if err := s.store.DeleteManager(ctx, m.ID); err != nil {
 			return err
 		}
