@@ -31,6 +31,9 @@ func (s *Service) Dashboard(ctx context.Context) (*Dashboard, error) {
 	if d.RecentAudit, err = s.store.ListAudit(ctx, a.AccountPath, steward.AuditFilter{Limit: 8}); err != nil {
 		return nil, err
 	}
+	if d.RecentAudit == nil {
+		d.RecentAudit = []*steward.AuditEntry{}
+	}
 	return d, nil
 }
 

@@ -87,6 +87,11 @@ func (a *API) wrap(rt Route) http.Handler {
 		if a.svc != nil {
 			auth, err = web.Credentials(r.WithContext(ctx), a.svc, a.opts.TrustProxy)
 		}
+		if rt.Public && err != nil {
+			// A stale cookie must not stand between a browser and signing
+			// in or out: public routes simply go without credentials.
+			auth, err = nil, nil
+		}
 		if err == nil && auth == nil && !rt.Public {
 			err = steward.Errorf(steward.EUNAUTHENTICATED, "Sign in, or send an API token as 'Authorization: Bearer <token>'.")
 		}
@@ -158,6 +163,15 @@ func queryBool(r *http.Request, name string) (bool, error) {
 		return false, &steward.Error{Code: steward.EINVALID, Field: name, Message: "The parameter " + name + " must be true or false."}
 	}
 	return b, nil
+}
+
+// pageSize applies a listing's default and cap here, where the cursor is
+// computed, so a request for more than the cap still gets a next page.
+func pageSize(n, def, max int) int {
+	if n <= 0 {
+		return def
+	}
+	return min(n, max)
 }
 
 // List is the envelope of every listing: items, and the cursor of the next

@@ -31,9 +31,7 @@ func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) (any, error) 
 		steward.MarkAuthorized(r.Context())
 		return nil, err
 	}
-	if f.Limit == 0 {
-		f.Limit = 100
-	}
+	f.Limit = pageSize(f.Limit, 100, 1000)
 	accs, err := a.svc.Accounts(r.Context(), f)
 	if err != nil {
 		return nil, err
@@ -148,9 +146,7 @@ func (a *API) getCredits(w http.ResponseWriter, r *http.Request) (any, error) {
 		steward.MarkAuthorized(r.Context())
 		return nil, err
 	}
-	if n == 0 {
-		n = 50
-	}
+	n = pageSize(n, 50, 500)
 	id := r.PathValue("account")
 	bal, err := a.svc.Balance(r.Context(), id)
 	if err != nil {
@@ -222,9 +218,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	f.Since, f.Until = since, until
-	if f.Limit == 0 {
-		f.Limit = 50
-	}
+	f.Limit = pageSize(f.Limit, 50, 500)
 	es, err := a.svc.AuditLog(r.Context(), f)
 	if err != nil {
 		return nil, err
@@ -244,9 +238,7 @@ func (a *API) listSecurityEvents(w http.ResponseWriter, r *http.Request) (any, e
 		steward.MarkAuthorized(r.Context())
 		return nil, err
 	}
-	if f.Limit == 0 {
-		f.Limit = 50
-	}
+	f.Limit = pageSize(f.Limit, 50, 500)
 	es, err := a.svc.SecurityEvents(r.Context(), f)
 	if err != nil {
 		return nil, err
