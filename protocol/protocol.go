@@ -13,7 +13,9 @@ import (
 const Version = 1
 
 // Paths of protocol v1. Every path but PathEnroll needs the device's
-// credential as "Authorization: Bearer <credential>".
+// credential as "Authorization: Bearer <credential>". A credential has the
+// form "<device-id>.<secret>"; the server keeps only a hash of the secret.
+// The WebSocket at PathPush takes the same header on its upgrade request.
 const (
 	PathEnroll        = "/device/v1/enroll"
 	PathCheckIn       = "/device/v1/checkin"
