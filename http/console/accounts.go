@@ -21,6 +21,7 @@ type accountRow struct {
 type accountsView struct {
 	Kind, Status, Query string
 	Deleted             bool
+	DeletedParam        string // "1" when deleted accounts are included, for links
 	Filtered            bool
 	Rows                []accountRow
 	After, Next         string
@@ -35,6 +36,9 @@ func (c *Console) accounts(w http.ResponseWriter, r *http.Request, p *page) (*re
 	v := accountsView{Kind: q.Get("kind"), Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")),
 		Deleted: q.Get("deleted") == "1", After: q.Get("after")}
 	v.Filtered = v.Kind != "" || v.Status != "" || v.Query != "" || v.Deleted
+	if v.Deleted {
+		v.DeletedParam = "1"
+	}
 	accs, err := c.svc.Accounts(r.Context(), steward.AccountFilter{Kind: steward.AccountKind(v.Kind),
 		Status: steward.AccountStatus(v.Status), Query: v.Query, IncludeDeleted: v.Deleted, After: v.After, Limit: treePage})
 	if err != nil {
@@ -199,10 +203,25 @@ func (c *Console) createChild(w http.ResponseWriter, r *http.Request, p *page) (
 }
 
 func (c *Console) editAccount(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
-	f := r.PostForm
-	name, notes := f.Get("name"), f.Get("notes")
-	support := steward.SupportPermissions{RemoteSupport: f.Get("support_remote") == "on", ViewDevices: f.Get("support_view") == "on"}
-	acc, err := c.svc.UpdateAccount(r.Context(), r.PathValue("account"), steward.AccountUpdate{Name: &name, Notes: &notes, Support: &support})
+	acc, err := c.svc.Account(r.Context(), r.PathValue("account"))
+	if err != nil {
+		return nil, err
+	}
+	// Send only what changed, so the audit log records only real changes.
+	f, in := r.PostForm, steward.AccountUpdate{}
+	if name := f.Get("name"); name != acc.Name {
+		in.Name = &name
+	}
+	if notes := f.Get("notes"); notes != acc.Notes {
+		in.Notes = &notes
+	}
+	if acc.Kind != steward.AccountPlatform {
+		support := steward.SupportPermissions{RemoteSupport: f.Get("support_remote") == "on", ViewDevices: f.Get("support_view") == "on"}
+		if support != acc.Support {
+			in.Support = &support
+		}
+	}
+	acc, err = c.svc.UpdateAccount(r.Context(), acc.ID, in)
 	if err != nil {
 		return refused(w, r, p, "edit", err, c.againAccount)
 	}

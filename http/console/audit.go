@@ -15,6 +15,7 @@ const auditPage = 50
 type auditView struct {
 	Action, ActorID, Target, AccountID, Since, Until string
 	Direct                                           bool
+	DirectParam                                      string // "1" when Direct, for links
 	Filtered                                         bool
 	AccountName                                      string
 	Entries                                          []*steward.AuditEntry
@@ -41,6 +42,9 @@ func (c *Console) audit(w http.ResponseWriter, r *http.Request, p *page) (*respo
 		Target: strings.TrimSpace(q.Get("target")), AccountID: q.Get("account"), Since: q.Get("since"), Until: q.Get("until"),
 		Direct: q.Get("direct") == "1", Before: q.Get("before")}
 	v.Filtered = v.Action != "" || v.ActorID != "" || v.Target != "" || v.AccountID != "" || v.Since != "" || v.Until != ""
+	if v.Direct {
+		v.DirectParam = "1"
+	}
 	p.Title, p.Nav = "Audit log", "audit"
 	f := steward.AuditFilter{AccountID: v.AccountID, ActorID: v.ActorID, Action: v.Action, TargetID: v.Target,
 		Before: v.Before, Limit: auditPage, OnlyDirect: v.Direct && v.AccountID != ""}

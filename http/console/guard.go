@@ -145,10 +145,15 @@ func (c *Console) checkOrigin(r *http.Request) error {
 		return nil
 	}
 	u, err := url.Parse(origin)
-	if err != nil || !strings.EqualFold(u.Host, r.Host) {
-		return steward.Errorf(steward.EFORBIDDEN, "The form was sent from another site, so it was refused.")
+	if err == nil && strings.EqualFold(u.Host, r.Host) {
+		return nil
 	}
-	return nil
+	// Behind a trusted proxy that rewrites Host, the public host is forwarded.
+	if fwd := r.Header.Get("X-Forwarded-Host"); err == nil && c.opts.TrustProxy && fwd != "" &&
+		strings.EqualFold(u.Host, strings.TrimSpace(strings.Split(fwd, ",")[0])) {
+		return nil
+	}
+	return steward.Errorf(steward.EFORBIDDEN, "The form was sent from another site, so it was refused.")
 }
 
 // preCSRFCookie holds the token that guards the signed-out forms (sign-in,

@@ -49,6 +49,12 @@ func TestSignedOutRedirectsToLoginWithLocalNext(t *testing.T) {
 			t.Errorf("no %s header", h)
 		}
 	}
+	if p := c.get("/console/static/console.css"); p.status != 200 || !strings.HasPrefix(p.header.Get("Content-Type"), "text/css") {
+		t.Errorf("the stylesheet: %d %s", p.status, p.header.Get("Content-Type"))
+	}
+	if p := c.get("/console/static/"); p.status != http.StatusNotFound {
+		t.Errorf("the static folder lists its files: %d", p.status)
+	}
 	for next, want := range map[string]string{
 		"/console/accounts":          "/console/accounts",
 		"https://evil.example/x":     "/console/",
@@ -88,8 +94,15 @@ func TestFormWithoutCSRFIsRefused(t *testing.T) {
 			t.Errorf("%s: status %d, want 403 with the CSRF message", name, p.status)
 		}
 	}
+	// A valid token sent from another origin is refused too.
+	req, _ := http.NewRequest("POST", c.base+path, strings.NewReader(url.Values{"name": {"Sneaky Ltd"}, "kind": {"client"}, "csrf_token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	if p := c.do(req); p.status != http.StatusForbidden {
+		t.Errorf("cross-origin form: status %d, want 403", p.status)
+	}
 	if e.accountNamed("Sneaky Ltd") {
-		t.Fatal("a form without its CSRF token created an account")
+		t.Fatal("a refused form created an account")
 	}
 	// With the token, the same form works.
 	p := c.post(path, url.Values{"name": {"Sneaky Ltd"}, "kind": {"client"}, "csrf_token": {token}})
