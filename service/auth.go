@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -62,15 +63,20 @@ func (s *Service) Login(ctx context.Context, in steward.LoginRequest) (*steward.
 			m.LockedUntil.Format("15:04"))
 	}
 	if m.PasswordHash == "" || !s.passwords.Verify(m.PasswordHash, in.Password) {
-		m.FailedLogins++
-		ev.Kind, ev.Detail = "login.failed", detail("reason", "wrong_password", "failures", m.FailedLogins)
-		if m.FailedLogins >= s.opts.MaxFailures {
-			until := now.Add(s.opts.LockFor)
-			m.LockedUntil, m.FailedLogins = &until, 0
-			ev.Kind = "login.lockout"
-		}
-		m.UpdatedAt = now
-		if err := s.store.UpdateManager(ctx, m); err != nil {
+		// Count on a fresh read under the account's lock, so that parallel
+		// guesses all count instead of overwriting each other's count.
+		err := s.updateManager(ctx, m, func(m *steward.Manager) error {
+			m.FailedLogins++
+			ev.Kind, ev.Detail = "login.failed", detail("reason", "wrong_password", "failures", m.FailedLogins)
+			if m.FailedLogins >= s.opts.MaxFailures {
+				until := now.Add(s.opts.LockFor)
+				m.LockedUntil, m.FailedLogins = &until, 0
+				ev.Kind = "login.lockout"
+			}
+			m.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
 		s.securityEvent(ctx, ev)
@@ -86,14 +92,25 @@ func (s *Service) Login(ctx context.Context, in steward.LoginRequest) (*steward.
 		ID: hashSecret(secret), ManagerID: m.ID, CSRFToken: steward.NewSecret("", 20), IP: in.IP,
 		UserAgent: truncate(in.UserAgent, 400), CreatedAt: now, ExpiresAt: now.Add(s.opts.SessionTTL),
 	}
-	m.FailedLogins, m.LockedUntil, m.LastLoginAt, m.UpdatedAt = 0, nil, &now, now
+	checked := m.PasswordHash
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateManager(ctx, m); err != nil {
+		err := s.updateManager(ctx, m, func(m *steward.Manager) error {
+			if m.PasswordHash != checked { // changed while we checked it
+				return bad
+			}
+			m.FailedLogins, m.LockedUntil, m.LastLoginAt, m.UpdatedAt = 0, nil, &now, now
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		return s.store.InsertSession(ctx, sess)
 	})
-	if err != nil {
+	if errors.Is(err, bad) {
+		ev.Kind, ev.Detail = "login.failed", detail("reason", "password_changed")
+		s.securityEvent(ctx, ev)
+		return nil, bad
+	} else if err != nil {
 		return nil, err
 	}
 	ev.Kind = "login.succeeded"
@@ -245,16 +262,43 @@ func (s *Service) setPassword(ctx context.Context, m *steward.Manager, password,
 		return err
 	}
 	now := s.now()
-	m.PasswordHash, m.MustChangePassword, m.Invited, m.PasswordChangedAt, m.UpdatedAt = h, false, false, &now, now
-	m.FailedLogins, m.LockedUntil = 0, nil
 	return s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateManager(ctx, m); err != nil {
+		err := s.updateManager(ctx, m, func(m *steward.Manager) error {
+			m.PasswordHash, m.MustChangePassword, m.Invited, m.PasswordChangedAt, m.UpdatedAt = h, false, false, &now, now
+			m.FailedLogins, m.LockedUntil = 0, nil
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		if err := s.store.DeleteManagerSessions(ctx, m.ID, keepSession); err != nil {
 			return err
 		}
 		return s.record(ctx, m.AccountID, action, "manager", m.ID, nil)
+	})
+}
+
+// updateManager applies change to a fresh read of manager m under its
+// account's lock (LockAccount), writes the result and copies it to m. The
+// copy a caller read earlier may be stale: writing it back whole could undo
+// a concurrent password change, role change or failure count.
+func (s *Service) updateManager(ctx context.Context, m *steward.Manager, change func(*steward.Manager) error) error {
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockAccount(ctx, m.AccountID); err != nil {
+			return err
+		}
+		cur, err := s.store.ManagerByID(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if err := change(cur); err != nil {
+			return err
+		}
+		if err := s.store.UpdateManager(ctx, cur); err != nil {
+			return err
+		}
+		*m = *cur
+		return nil
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,6 +102,31 @@ func TestLockout(t *testing.T) {
 
 		// The lock was one login's: the others were never affected.
 		must(t, e.attempt(w.c2.Email, w.c2.password, e.nextIP()))
+	})
+}
+
+// TestLockoutUnderConcurrentAttempts checks that failures made at the same
+// time all count: a burst of parallel guesses must not slip past the
+// lockout by overwriting each other's failure count.
+func TestLockoutUnderConcurrentAttempts(t *testing.T) {
+	// Costlier hashing widens the window between reading the count and
+	// writing it, where concurrent attempts used to overwrite each other.
+	o := service.Options{Passwords: service.NewPasswordHasher(service.Argon2Params{Memory: 8192, Time: 1, Threads: 1})}
+	runWith(t, o, func(t *testing.T, e *env) {
+		w := e.world(t)
+		var wg sync.WaitGroup
+		for i := range 10 {
+			wg.Go(func() {
+				_, err := e.svc.Login(e.ctx, steward.LoginRequest{Email: w.c1.Email, Password: fmt.Sprintf("guess-number-%02d", i),
+					IP: fmt.Sprintf("203.0.113.%d", 100+i)})
+				if c := steward.ErrorCode(err); c != steward.EUNAUTHENTICATED && c != steward.ERATELIMITED {
+					t.Errorf("guess %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		_, err := e.svc.Login(e.ctx, steward.LoginRequest{Email: w.c1.Email, Password: w.c1.password, IP: e.nextIP()})
+		wantCode(t, err, steward.ERATELIMITED)
 	})
 }
 

@@ -45,8 +45,8 @@ func run(t *testing.T, fn func(t *testing.T, e *env)) {
 	runWith(t, service.Options{}, fn)
 }
 
-// runWith is run with service options (Store, Clock, Logger, Passwords
-// and BaseURL are filled in).
+// runWith is run with service options (Store, Clock, Logger and BaseURL
+// are filled in, and Passwords unless set).
 func runWith(t *testing.T, o service.Options, fn func(t *testing.T, e *env)) {
 	t.Helper()
 	for name, open := range testutil.DatabasesRaw(t) {
@@ -56,7 +56,9 @@ func runWith(t *testing.T, o service.Options, fn func(t *testing.T, e *env)) {
 			e := &env{db: db, raw: raw, clock: testutil.NewClock(), ctx: t.Context()}
 			o := o
 			o.Store, o.Clock, o.Logger, o.BaseURL = db, e.clock, testutil.Logger(), baseURL
-			o.Passwords = service.NewPasswordHasher(service.Argon2Params{Memory: 64, Time: 1, Threads: 1})
+			if o.Passwords == nil {
+				o.Passwords = service.NewPasswordHasher(service.Argon2Params{Memory: 64, Time: 1, Threads: 1})
+			}
 			svc, err := service.New(o)
 			if err != nil {
 				t.Fatal(err)
