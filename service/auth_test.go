@@ -486,3 +486,29 @@ func TestAPITokens(t *testing.T) {
 		wantCode(t, err, steward.EUNAUTHENTICATED)
 	})
 }
+
+// TestSessionEnds checks that a session lasts SessionTTL and ends at
+// sign-out.
+func TestSessionEnds(t *testing.T) {
+	runWith(t, service.Options{SessionTTL: 8 * time.Hour}, func(t *testing.T, e *env) {
+		admin := e.bootstrap(t)
+		start := e.clock.Now()
+		other := e.signIn(t, admin.Email, adminPassword)
+		e.clock.Set(start.Add(8*time.Hour - time.Millisecond))
+		if _, err := e.svc.AuthenticateSession(e.ctx, admin.secret, admin.ip, "test"); err != nil {
+			t.Fatalf("session before its end: %v", err)
+		}
+		e.clock.Set(start.Add(8 * time.Hour))
+		_, err := e.svc.AuthenticateSession(e.ctx, admin.secret, admin.ip, "test")
+		wantCode(t, err, steward.EUNAUTHENTICATED)
+
+		e.clock.Set(start)
+		auth, err := e.svc.AuthenticateSession(e.ctx, other.secret, other.ip, "test")
+		must(t, err)
+		must(t, e.svc.Logout(e.ctx, auth.Session.ID))
+		_, err = e.svc.AuthenticateSession(e.ctx, other.secret, other.ip, "test")
+		wantCode(t, err, steward.EUNAUTHENTICATED)
+		_, err = e.svc.AuthenticateSession(e.ctx, "not-a-session-secret", "", "")
+		wantCode(t, err, steward.EUNAUTHENTICATED)
+	})
+}
