@@ -4,14 +4,24 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 )
 
+var (
+	idMu      sync.Mutex
+	idEntropy = ulid.Monotonic(rand.Reader, 0)
+)
+
 // NewID returns a new unique, time-ordered identifier (a lower-case ULID).
+// IDs made in the same millisecond by one process still sort in the order
+// they were made, so "newest first" listings are exact.
 func NewID(now time.Time) string {
-	return strings.ToLower(ulid.MustNew(ulid.Timestamp(now), rand.Reader).String())
+	idMu.Lock()
+	defer idMu.Unlock()
+	return strings.ToLower(ulid.MustNew(ulid.Timestamp(now), idEntropy).String())
 }
 
 var secretEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

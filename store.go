@@ -100,6 +100,9 @@ type AuditStore interface {
 	ListAudit(ctx context.Context, prefix string, f AuditFilter) ([]*AuditEntry, error)
 	// AuditChain calls fn for an account's entries in sequence order.
 	AuditChain(ctx context.Context, accountID string, fn func(*AuditEntry) error) error
+	// AuditHead returns the sequence number and hash of an account's last
+	// entry as recorded when it was appended (0 and "" for no chain).
+	AuditHead(ctx context.Context, accountID string) (int64, string, error)
 }
 
 // SecurityEventStore keeps security events.

@@ -46,6 +46,18 @@ func (s *Service) VerifyAudit(ctx context.Context, accountID string) (*steward.A
 	if err != nil && err != errStop {
 		return nil, err
 	}
+	if v.OK {
+		// Entries removed from the end leave a chain that verifies on its
+		// own: compare it with the head recorded at each append.
+		seq, hash, err := s.store.AuditHead(ctx, acc.ID)
+		if err != nil {
+			return nil, err
+		}
+		if seq != v.Entries || hash != prev {
+			v.OK, v.BrokenAt = false, v.Entries+1
+			v.Problem = fmt.Sprintf("the chain ends at entry %d but %d entries were recorded", v.Entries, seq)
+		}
+	}
 	return v, nil
 }
 

@@ -34,6 +34,9 @@ func (s *Service) CreateToken(ctx context.Context, in steward.TokenCreate) (*ste
 	if err != nil {
 		return nil, err
 	}
+	if err := tokenMayManageTokens(a); err != nil {
+		return nil, err
+	}
 	name, err := validName("name", in.Name)
 	if err != nil {
 		return nil, err
@@ -91,6 +94,9 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 			return err
 		}
 	}
+	if err := tokenMayManageTokens(a); err != nil {
+		return err
+	}
 	if t.RevokedAt != nil {
 		return nil
 	}
@@ -100,4 +106,14 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 		}
 		return s.record(ctx, t.AccountID, "token.revoke", "api_token", t.ID, map[string]any{"before": map[string]any{"name": t.Name}})
 	})
+}
+
+// tokenMayManageTokens refuses a read-only API token the management of
+// tokens: a token capped at read-only must not mint or revoke credentials.
+// A read-only manager signed in to the console may still manage its own.
+func tokenMayManageTokens(a *steward.Actor) error {
+	if a.TokenID != "" && !a.Role.CanWrite() {
+		return steward.Errorf(steward.EFORBIDDEN, "A read-only API token cannot create or revoke tokens.")
+	}
+	return nil
 }

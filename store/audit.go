@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -128,4 +130,17 @@ func (db *DB) AuditChain(ctx context.Context, accountID string, fn func(*steward
 		}
 	}
 	return rows.Err()
+}
+
+// AuditHead returns the recorded head of an account's chain.
+func (db *DB) AuditHead(ctx context.Context, accountID string) (int64, string, error) {
+	var seq int64
+	var hash string
+	err := db.r(ctx).QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE account_id = $1`, accountID).Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	} else if err != nil {
+		return 0, "", fmt.Errorf("audit head: %w", err)
+	}
+	return seq, hash, nil
 }
