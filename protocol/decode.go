@@ -41,9 +41,11 @@ var (
 // EnrollRequest.Validate for the fields). A body over MaxEnrollBody is an
 // *InputError with TooLarge set; any other refusal is an *InputError
 // naming the field; an error of another type is a failure to read r.
-func DecodeEnroll(r io.Reader) (*EnrollRequest, error) {
+func DecodeEnroll(r io.Reader) (*EnrollRequest, error) { return decodeEnroll(r, MaxEnrollBody) }
+
+func decodeEnroll(r io.Reader, max int64) (*EnrollRequest, error) {
 	var req EnrollRequest
-	if err := decode(r, MaxEnrollBody, "enrollment request", enrollShape, &req); err != nil {
+	if err := decode(r, max, "enrollment request", enrollShape, &req); err != nil {
 		return nil, err
 	}
 	if err := req.Validate(); err != nil {
@@ -56,9 +58,11 @@ func DecodeEnroll(r io.Reader) (*EnrollRequest, error) {
 // DecodeEnroll does, with the limit MaxCheckInBody. Empty app lists are
 // dropped: "full": [] is the same as no "full" (the wire types omit empty
 // lists, so a device cannot send a full list of nothing).
-func DecodeCheckIn(r io.Reader) (*CheckInRequest, error) {
+func DecodeCheckIn(r io.Reader) (*CheckInRequest, error) { return decodeCheckIn(r, MaxCheckInBody) }
+
+func decodeCheckIn(r io.Reader, max int64) (*CheckInRequest, error) {
 	var req CheckInRequest
-	if err := decode(r, MaxCheckInBody, "check-in", checkInShape, &req); err != nil {
+	if err := decode(r, max, "check-in", checkInShape, &req); err != nil {
 		return nil, err
 	}
 	if a := req.Apps; a != nil {
@@ -75,9 +79,11 @@ func DecodeCheckIn(r io.Reader) (*CheckInRequest, error) {
 // kept, never refused: control characters other than tab, newline and
 // carriage return become U+FFFD, and output longer than MaxOutput is cut
 // at a character boundary and ends with "…".
-func DecodeResult(r io.Reader) (*CommandResult, error) {
+func DecodeResult(r io.Reader) (*CommandResult, error) { return decodeResult(r, MaxResultBody) }
+
+func decodeResult(r io.Reader, max int64) (*CommandResult, error) {
 	var res CommandResult
-	if err := decode(r, MaxResultBody, "command result", resultShape, &res); err != nil {
+	if err := decode(r, max, "command result", resultShape, &res); err != nil {
 		return nil, err
 	}
 	res.Output = CleanOutput(res.Output)
