@@ -120,7 +120,9 @@ type Battery struct {
 }
 
 // AppReport is either the full list of installed apps or a delta since the
-// last report. A personal device reports work-profile apps only.
+// last report. A personal device reports work-profile apps only. An empty
+// list is the same as none (the lists are omitted when empty), so a full
+// list is never empty; DecodeCheckIn drops empty lists.
 type AppReport struct {
 	Full    []App    `json:"full,omitempty"`
 	Added   []App    `json:"added,omitempty"` // installed or updated
@@ -137,7 +139,9 @@ type App struct {
 	System      bool   `json:"system,omitempty"`
 }
 
-// CheckInResponse tells the device how to carry on.
+// CheckInResponse tells the device how to carry on. Commands is [] rather
+// than null when none are pending; Refused holds the Refused* names and
+// DisabledReason one of the Reason* values.
 type CheckInResponse struct {
 	CheckInIntervalSeconds int       `json:"checkin_interval_seconds"`
 	AgentEnabled           bool      `json:"agent_enabled"`
