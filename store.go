@@ -17,6 +17,8 @@ type Store interface {
 	AuditStore
 	SecurityEventStore
 	Outbox
+	DeviceStore
+	CommandStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/http/adminapi"
 	"github.com/stewardmdm/steward/http/console"
+	"github.com/stewardmdm/steward/http/deviceapi"
 	"github.com/stewardmdm/steward/jobs"
 	"github.com/stewardmdm/steward/mail"
 	"github.com/stewardmdm/steward/openapi"
@@ -157,6 +158,10 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	dev, err := deviceapi.New(deviceapi.Options{Service: svc, Logger: cfg.Logger, TrustProxy: cfg.TrustProxy})
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, DB: db, Service: svc, API: api, logger: cfg.Logger}
 
 	reg := prometheus.NewRegistry()
@@ -170,6 +175,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/console/", con)
+	mux.Handle("/device/", dev)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})
@@ -212,6 +218,10 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 		}
 		return fmt.Sprintf("deleted %d expired sessions", n), nil
 	}})
+	sched.Add(jobs.Job{Name: "devices.liveness", Every: 5 * time.Second, Run: svc.FlushLiveness})
+	sched.Add(jobs.Job{Name: "commands.expire", Every: time.Minute, Run: svc.ExpireCommands})
+	sched.Add(jobs.Job{Name: "commands.compact", Every: time.Hour, Run: svc.CompactCommands})
+	sched.Add(jobs.Job{Name: "devices.verify_activations", Every: 24 * time.Hour, Run: svc.VerifyActivations})
 	s.Scheduler = sched
 	return s, nil
 }
@@ -242,6 +252,14 @@ func routeLabel(p string) string {
 		return "/api/v1/" + rest
 	case len(p) >= 9 && p[:9] == "/console/":
 		return "/console"
+	case len(p) >= 11 && p[:11] == "/device/v1/":
+		rest := p[11:]
+		for i := 0; i < len(rest); i++ {
+			if rest[i] == '/' {
+				return "/device/v1/" + rest[:i]
+			}
+		}
+		return "/device/v1/" + rest
 	case p == "/healthz", p == "/readyz", p == "/metrics", p == "/":
 		return p
 	}

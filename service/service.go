@@ -40,6 +40,9 @@ type Service struct {
 	baseURL   string
 	opts      Options
 	ipLimiter *limiter
+	hub       *hub
+	live      liveness
+	devAuth   *deviceAuthCache
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
 	// a wrong password and existence does not leak through timing.
@@ -82,6 +85,7 @@ func New(o Options) (*Service, error) {
 	return &Service{
 		store: o.Store, clock: o.Clock, logger: o.Logger, passwords: o.Passwords, baseURL: o.BaseURL, opts: o,
 		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute), dummyHash: dummy,
+		hub: newHub(), devAuth: newDeviceAuthCache(30 * time.Second),
 	}, nil
 }
 
@@ -135,3 +139,5 @@ func detail(kv ...any) json.RawMessage {
 	b, _ := json.Marshal(m)
 	return b
 }
+
+func jsonMarshal(v any) (json.RawMessage, error) { return json.Marshal(v) }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/protocol"
 	"github.com/stewardmdm/steward/server"
 	"github.com/stewardmdm/steward/service"
 )
@@ -133,8 +134,29 @@ func newWorld(t *testing.T) *world {
 	if err != nil || len(t2) == 0 {
 		t.Fatal("foreign token", err)
 	}
-	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID}
-	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test"}
+	// A device of the foreign client, enrolled with a foreign code, with a
+	// command waiting for it.
+	actx2 := w.as(tok2)
+	code, err := svc.CreateActivationCode(actx2, service.ActivationCodeCreate{AccountID: c2, Seats: 5, Note: "zeta code note"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.GrantCredits(actx, steward.CreditGrant{AccountID: r2, Amount: 5, Reason: "devices"}); err != nil {
+		t.Fatal(err)
+	}
+	enr, err := svc.Enroll(ctx, &protocol.EnrollRequest{Protocol: 1, ActivationCode: code.Code, Ownership: "company", Platform: "android",
+		Name: "Omega Phone", Hardware: protocol.Hardware{ID: "omega-hw-1", Manufacturer: "Zebra", Model: "TC58", Serial: "OMEGASERIAL1"}}, "192.0.2.7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, err := svc.SendCommand(actx2, service.CommandSend{DeviceIDs: []string{enr.DeviceID}, Type: steward.CmdSync})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
+		"command": cmds[0].ID, "code": code.ID}
+	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
+		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID}
 
 	// The fingerprint of the foreign subtree, read with platform rights.
 	w.finger = func(t *testing.T) string {
@@ -158,6 +180,20 @@ func newWorld(t *testing.T) *world {
 		for _, tk := range ts {
 			fmt.Fprintf(&b, "%s %v|", tk.ID, tk.RevokedAt)
 		}
+		if d, err := svc.Device(ctx, w.foreign["device"]); err == nil {
+			fmt.Fprintf(&b, "device %s %s %v %s|", d.ID, d.Name, d.AgentEnabled, d.DisabledReason)
+		} else {
+			fmt.Fprintf(&b, "device gone: %v|", err)
+		}
+		if c, err := svc.Command(ctx, w.foreign["command"]); err == nil {
+			fmt.Fprintf(&b, "command %s %s|", c.ID, c.Status)
+		}
+		cs, _ := svc.ActivationCodes(ctx, c2, 100)
+		for _, c := range cs {
+			fmt.Fprintf(&b, "code %s %v %d|", c.ID, c.RevokedAt, c.Used)
+		}
+		devs, _ := svc.Commands(ctx, steward.CommandFilter{AccountID: c2, Limit: 100})
+		fmt.Fprintf(&b, "commands=%d|", len(devs))
 		return b.String()
 	}
 	return w
@@ -171,6 +207,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 var idFields = map[string]string{
 	"account_id": "account", "parent_id": "account", "from_id": "account", "to_id": "account",
 	"root": "account", "parent": "account", "manager_id": "manager", "target_id": "account",
+	"device_id": "device", "bulk_id": "command",
 }
 
 // TestNoRouteLeaksAForeignSubtree walks every route of the admin API as
@@ -186,22 +223,26 @@ func TestNoRouteLeaksAForeignSubtree(t *testing.T) {
 	for _, rt := range routes {
 		path, inPath := w.foreignPath(t, rt.Pattern)
 		for role, token := range w.tokens {
-			t.Run(rt.Method+" "+rt.Pattern+" as "+role, func(t *testing.T) {
-				status, body, carried := w.probe(t, rt.Method, path, token)
-				for _, m := range w.markers {
-					if strings.Contains(body, m) {
-						t.Errorf("response leaks %q: %s", m, body)
+			// Alternatives a route accepts only one at a time are probed in
+			// turn, so each reaches the authoriser.
+			for _, drop := range []string{"filter", "device_ids"} {
+				t.Run(rt.Method+" "+rt.Pattern+" as "+role+" without "+drop, func(t *testing.T) {
+					status, body, carried := w.probe(t, rt.Method, path, token, drop)
+					for _, m := range w.markers {
+						if strings.Contains(body, m) {
+							t.Errorf("response leaks %q: %s", m, body)
+						}
 					}
-				}
-				switch {
-				case rt.Public:
-					// Public routes take no object; they must still not leak.
-				case inPath && status != http.StatusNotFound:
-					t.Errorf("status %d, want 404 for a foreign object: %s", status, body)
-				case carried && status >= 200 && status < 300:
-					t.Errorf("a request naming foreign objects in its body succeeded (%d): %s", status, body)
-				}
-			})
+					switch {
+					case rt.Public:
+						// Public routes take no object; they must still not leak.
+					case inPath && status != http.StatusNotFound:
+						t.Errorf("status %d, want 404 for a foreign object: %s", status, body)
+					case carried && status >= 200 && status < 300:
+						t.Errorf("a request naming foreign objects in its body succeeded (%d): %s", status, body)
+					}
+				})
+			}
 		}
 	}
 	if after := w.finger(t); after != before {
@@ -219,7 +260,7 @@ func TestForeignProbesAreNotVacuous(t *testing.T) {
 		if rt.Method != "GET" || !inPath {
 			continue
 		}
-		if status, body, _ := w.probe(t, rt.Method, path, w.admin); status != http.StatusOK {
+		if status, body, _ := w.probe(t, rt.Method, path, w.admin, ""); status != http.StatusOK {
 			t.Errorf("%s %s as platform admin: %d %s", rt.Method, path, status, body)
 		}
 	}
@@ -244,7 +285,7 @@ func (w *world) foreignPath(t *testing.T, pattern string) (string, bool) {
 // writes, in every body field the route accepts. Fields the route rejects
 // as unknown are dropped one by one, so the body fits any route. It reports
 // whether the body that was finally sent still named a foreign object.
-func (w *world) probe(t *testing.T, method, path, token string) (status int, resp string, carried bool) {
+func (w *world) probe(t *testing.T, method, path, token, drop string) (status int, resp string, carried bool) {
 	t.Helper()
 	q := []string{}
 	for f, kind := range idFields {
@@ -258,6 +299,10 @@ func (w *world) probe(t *testing.T, method, path, token string) (status int, res
 		}
 		body["name"], body["kind"], body["amount"], body["reason"], body["status"] = "Probe", "client", 1, "probe", "suspended"
 		body["email"], body["role"], body["password"] = "probe@ours.test", "read_only", pw
+		body["device_ids"] = []string{w.foreign["device"]}
+		body["filter"] = map[string]any{"account_id": w.foreign["account"]}
+		body["type"], body["confirm"], body["seats"] = "sync", true, 1
+		delete(body, drop)
 	}
 	for tries := 0; ; tries++ {
 		var rd io.Reader
@@ -286,6 +331,11 @@ func (w *world) probe(t *testing.T, method, path, token string) (status int, res
 			t.Errorf("%s %s: server error %d %s", method, path, res.StatusCode, b)
 		}
 		for f := range idFields {
+			if _, ok := body[f]; ok {
+				carried = true
+			}
+		}
+		for _, f := range []string{"device_ids", "filter"} {
 			if _, ok := body[f]; ok {
 				carried = true
 			}

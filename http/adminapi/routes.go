@@ -3,7 +3,8 @@ package adminapi
 import "net/http"
 
 // routeTable is every admin API route. Path parameters are named after the
-// kind of object they hold ({account}, {manager}, {token}), which is how the
+// kind of object they hold ({account}, {manager}, {token}, {device},
+// {command}, {code}), which is how the
 // authorisation test finds a foreign object to put in each.
 func (a *API) routeTable() []Route {
 	return []Route{
@@ -42,6 +43,21 @@ func (a *API) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/tokens", Summary: "List API tokens", handler: a.listTokens},
 		{Method: "POST", Pattern: "/api/v1/tokens", Status: http.StatusCreated, Summary: "Create an API token", handler: a.createToken},
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{token}", Summary: "Revoke an API token", handler: a.revokeToken},
+
+		{Method: "GET", Pattern: "/api/v1/devices", Summary: "List devices in the caller's subtree", handler: a.listDevices},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}", Summary: "Get a device with its inventory", handler: a.getDevice},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/apps", Summary: "A device's installed apps", handler: a.deviceApps},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/history", Summary: "A device's history", handler: a.deviceHistory},
+		{Method: "POST", Pattern: "/api/v1/devices/{device}/credential/revoke", Summary: "Revoke a device's credential", handler: a.revokeDeviceCredential},
+
+		{Method: "GET", Pattern: "/api/v1/commands", Summary: "List commands", handler: a.listCommands},
+		{Method: "POST", Pattern: "/api/v1/commands", Status: http.StatusCreated, Summary: "Send a command to devices", handler: a.sendCommand},
+		{Method: "GET", Pattern: "/api/v1/commands/{command}", Summary: "Get a command", handler: a.getCommand},
+		{Method: "POST", Pattern: "/api/v1/commands/{command}/cancel", Summary: "Cancel a command not yet acknowledged", handler: a.cancelCommand},
+
+		{Method: "GET", Pattern: "/api/v1/activation-codes", Summary: "List activation codes", handler: a.listCodes},
+		{Method: "POST", Pattern: "/api/v1/activation-codes", Status: http.StatusCreated, Summary: "Issue an activation code", handler: a.createCode},
+		{Method: "POST", Pattern: "/api/v1/activation-codes/{code}/revoke", Summary: "Revoke an activation code", handler: a.revokeCode},
 
 		{Method: "GET", Pattern: "/api/v1/audit", Summary: "Read the audit log", handler: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/security-events", Summary: "Read security events (platform admin)", handler: a.listSecurityEvents},

@@ -1,0 +1,200 @@
+// Package deviceapi serves the device protocol (protocol.Version) under
+// /device/v1: enrollment, check-in, command polling and results over HTTPS
+// + JSON, and push over a WebSocket. Devices authenticate with their
+// credential as a bearer token.
+package deviceapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/http/web"
+	"github.com/stewardmdm/steward/protocol"
+	"github.com/stewardmdm/steward/service"
+)
+
+// Options configure the device API.
+type Options struct {
+	Service    *service.Service
+	Logger     *slog.Logger
+	TrustProxy bool
+}
+
+// API serves /device/v1.
+type API struct {
+	svc    *service.Service
+	logger *slog.Logger
+	opts   Options
+	mux    *http.ServeMux
+}
+
+// New returns the device API.
+func New(o Options) (*API, error) {
+	if o.Service == nil || o.Logger == nil {
+		return nil, errors.New("deviceapi: Service and Logger are required")
+	}
+	a := &API{svc: o.Service, logger: o.Logger, opts: o, mux: http.NewServeMux()}
+	a.mux.HandleFunc("POST "+protocol.PathEnroll, a.enroll)
+	a.mux.HandleFunc("POST "+protocol.PathCheckIn, a.device(a.checkIn))
+	a.mux.HandleFunc("GET "+protocol.PathCommands, a.device(a.commands))
+	a.mux.HandleFunc("POST "+protocol.PathCommandAck, a.device(a.ack))
+	a.mux.HandleFunc("POST "+protocol.PathCommandResult, a.device(a.result))
+	a.mux.HandleFunc("POST "+protocol.PathCredential, a.device(a.rotate))
+	a.mux.HandleFunc("GET "+protocol.PathPush, a.device(a.push))
+	a.mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, steward.Errorf(steward.ENOTFOUND, "No device route %s %s in protocol v%d.", r.Method, r.URL.Path, protocol.Version))
+	})
+	return a, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	web.WriteError(w, r, a.logger, err)
+}
+
+// inputError maps the protocol decoder's errors to codes.
+func inputError(err error) error {
+	var ie *protocol.InputError
+	if errors.As(err, &ie) {
+		code := steward.EINVALID
+		if ie.TooLarge {
+			code = steward.ETOOLARGE
+		}
+		return &steward.Error{Code: code, Field: ie.Field, Message: ie.Message}
+	}
+	return err
+}
+
+func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
+	req, err := protocol.DecodeEnroll(http.MaxBytesReader(w, r.Body, protocol.MaxEnrollBody))
+	if err != nil {
+		a.fail(w, r, inputError(err))
+		return
+	}
+	res, err := a.svc.Enroll(r.Context(), req, web.ClientIP(r, a.opts.TrustProxy))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusCreated, res)
+}
+
+type deviceHandler func(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error)
+
+// device authenticates the caller's credential and runs h.
+func (a *API) device(h deviceHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || cred == "" {
+			a.fail(w, r, steward.Errorf(steward.EUNAUTHENTICATED, "Send the device credential as 'Authorization: Bearer <credential>'."))
+			return
+		}
+		dev, err := a.svc.AuthenticateDevice(r.Context(), strings.TrimSpace(cred), web.ClientIP(r, a.opts.TrustProxy))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		out, err := h(w, r, dev)
+		if errors.Is(err, errHandled) {
+			return
+		}
+		if err != nil {
+			if r.Context().Err() != nil {
+				return // the device went away
+			}
+			a.fail(w, r, err)
+			return
+		}
+		if out == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		web.WriteJSON(w, http.StatusOK, out)
+	}
+}
+
+var errHandled = errors.New("handled")
+
+func (a *API) checkIn(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error) {
+	req, err := protocol.DecodeCheckIn(http.MaxBytesReader(w, r.Body, protocol.MaxCheckInBody))
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return a.svc.CheckIn(r.Context(), dev, req, web.ClientIP(r, a.opts.TrustProxy))
+}
+
+func (a *API) commands(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error) {
+	wait := 0
+	if v := r.URL.Query().Get("wait"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > protocol.MaxWaitSeconds {
+			return nil, &steward.Error{Code: steward.EINVALID, Field: "wait", Message: "wait is a number of seconds from 0 to 60."}
+		}
+		wait = n
+	}
+	return a.svc.PendingCommands(r.Context(), dev, time.Duration(wait)*time.Second)
+}
+
+func (a *API) ack(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error) {
+	return nil, a.svc.AckCommand(r.Context(), dev, r.PathValue("id"))
+}
+
+func (a *API) result(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error) {
+	res, err := protocol.DecodeResult(http.MaxBytesReader(w, r.Body, protocol.MaxResultBody))
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return nil, a.svc.CommandResult(r.Context(), dev, r.PathValue("id"), res)
+}
+
+func (a *API) rotate(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error) {
+	return a.svc.RotateDeviceCredential(r.Context(), dev)
+}
+
+// wsSink pushes messages over one device's WebSocket.
+type wsSink struct{ c *websocket.Conn }
+
+func (s wsSink) Push(ctx context.Context, m protocol.PushMessage) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return s.c.Write(ctx, websocket.MessageText, b)
+}
+
+// push holds a device's WebSocket. The handler's own goroutine reads (the
+// device sends nothing but control frames), so each connection costs one
+// goroutine; pushes are written from the sender's goroutine.
+func (a *API) push(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error) {
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil, errHandled // Accept has answered
+	}
+	c.SetReadLimit(4 << 10)
+	unregister := a.svc.RegisterPush(dev.ID, wsSink{c})
+	defer unregister()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	// Whatever queued while the device was away goes out at once.
+	if pending, err := a.svc.PendingCommands(ctx, dev, 0); err == nil && len(pending.Commands) > 0 {
+		_ = wsSink{c}.Push(ctx, protocol.PushMessage{Type: protocol.PushCommands, Commands: pending.Commands})
+	}
+	for { // devices ping; reading answers them and notices a close
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			c.CloseNow()
+			return nil, errHandled
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/protocol"
+)
+
+// CheckIn records a device's report and answers with its pending commands.
+// The ownership rules apply here, at ingest: a personal (BYOD) device's SIM
+// identifiers, phone number and apps outside the work profile are refused
+// and never stored; the refusals are counted on the device.
+func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckInRequest, ip string) (*protocol.CheckInResponse, error) {
+	steward.MarkAuthorized(ctx) // the device authenticated itself
+	now := s.now()
+	d, err := s.store.DeviceByID(ctx, dev.ID)
+	if err != nil {
+		return nil, err
+	}
+	var refused []string
+	var refusals int64
+	if req.Inventory != nil && req.Inventory.SIM != nil && dev.Ownership == steward.OwnershipPersonal {
+		req.Inventory.SIM = nil
+		refused = append(refused, "inventory.sim")
+		refusals++
+	}
+	if req.Apps != nil && dev.Ownership == steward.OwnershipPersonal {
+		n := 0
+		req.Apps.Full, n = workProfileOnly(req.Apps.Full)
+		refusals += int64(n)
+		var m int
+		req.Apps.Added, m = workProfileOnly(req.Apps.Added)
+		refusals += int64(m)
+		if n+m > 0 {
+			refused = append(refused, "apps.personal")
+		}
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if req.Inventory != nil {
+			inv := fromWire(req.Inventory, ip)
+			if changes := inventoryChanges(d.Inventory, inv); len(changes) > 0 {
+				if err := s.deviceEvent(ctx, d.ID, "inventory", changes); err != nil {
+					return err
+				}
+			}
+			if err := s.store.UpdateDeviceInventory(ctx, d.ID, inv, now); err != nil {
+				return err
+			}
+		} else {
+			s.live.touch(d.ID, now)
+		}
+		if req.Apps != nil {
+			if err := s.applyApps(ctx, d, req.Apps); err != nil {
+				return err
+			}
+		}
+		if refusals > 0 {
+			if err := s.store.AddDeviceRefusals(ctx, d.ID, refusals); err != nil {
+				return err
+			}
+			return s.deviceEvent(ctx, d.ID, "refused", map[string]any{"fields": refused, "count": refusals})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	cmds, err := s.deliverPending(ctx, d.ID, 50)
+	if err != nil {
+		return nil, err
+	}
+	return &protocol.CheckInResponse{CheckInIntervalSeconds: int(CheckInInterval / time.Second), AgentEnabled: d.AgentEnabled,
+		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, ServerTime: now}, nil
+}
+
+func workProfileOnly(apps []protocol.App) ([]protocol.App, int) {
+	kept := apps[:0:0]
+	for _, a := range apps {
+		if a.WorkProfile {
+			kept = append(kept, a)
+		}
+	}
+	return kept, len(apps) - len(kept)
+}
+
+func (s *Service) applyApps(ctx context.Context, d *steward.Device, r *protocol.AppReport) error {
+	conv := func(in []protocol.App) []steward.App {
+		out := make([]steward.App, len(in))
+		for i, a := range in {
+			out[i] = steward.App{Package: a.Package, Name: a.Name, VersionName: a.VersionName, VersionCode: a.VersionCode,
+				WorkProfile: a.WorkProfile, System: a.System}
+		}
+		return out
+	}
+	if r.Full != nil {
+		if err := s.store.ReplaceDeviceApps(ctx, d.ID, conv(r.Full)); err != nil {
+			return err
+		}
+		if d.AppCount != len(r.Full) {
+			return s.deviceEvent(ctx, d.ID, "apps", map[string]any{"before": d.AppCount, "after": len(r.Full)})
+		}
+		return nil
+	}
+	if len(r.Added)+len(r.Removed) == 0 {
+		return nil
+	}
+	if err := s.store.ApplyDeviceApps(ctx, d.ID, conv(r.Added), r.Removed); err != nil {
+		return err
+	}
+	added := make([]string, 0, len(r.Added))
+	for _, a := range r.Added {
+		added = append(added, a.Package)
+	}
+	return s.deviceEvent(ctx, d.ID, "apps", map[string]any{"installed": added, "removed": r.Removed})
+}
+
+func fromWire(w *protocol.Inventory, ip string) steward.Inventory {
+	inv := steward.Inventory{Manufacturer: w.Manufacturer, Model: w.Model, Serial: w.Serial, IP: w.IP,
+		OSVersion: w.OSVersion, PendingOSUpdate: w.PendingOSUpdate, PatchLevel: w.PatchLevel, SystemSignature: w.SystemSignature,
+		GPSEnabled: w.GPSEnabled, AgentVersion: w.AgentVersion, AgentState: w.AgentState, UptimeSeconds: w.UptimeSeconds}
+	if inv.IP == "" {
+		inv.IP = ip
+	}
+	if w.SIM != nil {
+		inv.ICCID, inv.IMEI, inv.PhoneNumber = w.SIM.ICCID, w.SIM.IMEI, w.SIM.PhoneNumber
+	}
+	if w.Battery != nil {
+		lvl, ch := w.Battery.Level, w.Battery.Charging
+		inv.BatteryLevel, inv.BatteryCharging, inv.BatteryHealth = &lvl, &ch, w.Battery.Health
+	}
+	return inv
+}
+
+// inventoryChanges lists the fields worth a line in the device's history.
+// Battery level and uptime change at every check-in and are left out.
+func inventoryChanges(before, after steward.Inventory) map[string][2]string {
+	out := map[string][2]string{}
+	for _, f := range []struct {
+		name string
+		b, a string
+	}{
+		{"manufacturer", before.Manufacturer, after.Manufacturer}, {"model", before.Model, after.Model},
+		{"serial", before.Serial, after.Serial}, {"ip", before.IP, after.IP},
+		{"os_version", before.OSVersion, after.OSVersion}, {"pending_os_update", before.PendingOSUpdate, after.PendingOSUpdate},
+		{"patch_level", before.PatchLevel, after.PatchLevel}, {"system_signature", before.SystemSignature, after.SystemSignature},
+		{"battery_health", before.BatteryHealth, after.BatteryHealth}, {"agent_version", before.AgentVersion, after.AgentVersion},
+		{"agent_state", before.AgentState, after.AgentState}, {"iccid", before.ICCID, after.ICCID},
+		{"imei", before.IMEI, after.IMEI}, {"phone_number", before.PhoneNumber, after.PhoneNumber},
+	} {
+		if f.b != f.a {
+			out[f.name] = [2]string{f.b, f.a}
+		}
+	}
+	return out
+}

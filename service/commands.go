@@ -1,0 +1,408 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/protocol"
+)
+
+// CommandTTL is how long a command waits for its device by default.
+const CommandTTL = 7 * 24 * time.Hour
+
+// CommandRetention is how long finished commands are kept before
+// compaction removes them, so the queue does not grow without bound.
+const CommandRetention = 30 * 24 * time.Hour
+
+// CommandSend issues a command to devices: listed ones, or every device of
+// an account's subtree matching a filter (a bulk command).
+type CommandSend struct {
+	DeviceIDs []string              `json:"device_ids,omitempty"`
+	Filter    *steward.DeviceFilter `json:"filter,omitempty"`
+	Type      steward.CommandType   `json:"type"`
+	Payload   json.RawMessage       `json:"payload,omitempty"`
+	TTL       time.Duration         `json:"-"`
+	// Confirm must be true for a wipe: it erases the device.
+	Confirm bool `json:"confirm,omitempty"`
+}
+
+// MaxBulkDevices bounds one bulk command.
+const MaxBulkDevices = 100000
+
+// SendCommand queues a command for each targeted device in the actor's
+// subtree and pushes it to those connected. EINVALID, EFORBIDDEN, ENOTFOUND.
+func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.Command, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := canWrite(a); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(steward.CommandTypes, in.Type) {
+		return nil, steward.FieldErrorf("type", "Unknown command type %q.", in.Type)
+	}
+	if err := validatePayload(in.Type, in.Payload); err != nil {
+		return nil, err
+	}
+	if in.Type == steward.CmdWipe && !in.Confirm {
+		return nil, steward.FieldErrorf("confirm", "A wipe erases the device and everything Steward holds about it: confirm it.")
+	}
+	var devices []*steward.Device
+	switch {
+	case len(in.DeviceIDs) > 0 && in.Filter != nil:
+		return nil, steward.FieldErrorf("filter", "Give device IDs or a filter, not both.")
+	case len(in.DeviceIDs) > 0:
+		if len(in.DeviceIDs) > MaxBulkDevices {
+			return nil, steward.FieldErrorf("device_ids", "At most %d devices at once.", MaxBulkDevices)
+		}
+		for _, id := range in.DeviceIDs {
+			d, err := s.reachDevice(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			devices = append(devices, d)
+		}
+	case in.Filter != nil:
+		_, root, err := s.reachAccount(ctx, in.Filter.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		f := *in.Filter
+		f.Limit = 500
+		for len(devices) < MaxBulkDevices {
+			page, err := s.store.ListDevices(ctx, root.Path, f)
+			if err != nil {
+				return nil, err
+			}
+			devices = append(devices, page...)
+			if len(page) < f.Limit {
+				break
+			}
+			f.After = page[len(page)-1].ID
+		}
+	default:
+		return nil, steward.FieldErrorf("device_ids", "Name the devices, or give a filter.")
+	}
+	if len(devices) == 0 {
+		return nil, steward.FieldErrorf("filter", "No device matches.")
+	}
+	now := s.now()
+	ttl := in.TTL
+	if ttl <= 0 {
+		ttl = CommandTTL
+	}
+	bulk := ""
+	if len(devices) > 1 {
+		bulk = steward.NewID(now)
+	}
+	cmds := make([]*steward.Command, len(devices))
+	for i, d := range devices {
+		cmds[i] = &steward.Command{ID: steward.NewID(now), DeviceID: d.ID, AccountID: d.AccountID, BulkID: bulk, Type: in.Type,
+			Payload: in.Payload, Status: steward.CommandQueued, IssuedBy: a.ManagerID, IssuedByEmail: a.Email,
+			CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.InsertCommands(ctx, cmds); err != nil {
+			return err
+		}
+		// One audit entry per account touched, not per device.
+		per := map[string]int{}
+		for _, c := range cmds {
+			per[c.AccountID]++
+		}
+		for acc, n := range per {
+			target, kind := cmds[0].DeviceID, "device"
+			if bulk != "" {
+				target, kind = bulk, "bulk_command"
+			}
+			if err := s.record(ctx, acc, "command.send", kind, target, map[string]any{"type": in.Type, "devices": n}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cmds {
+		if s.notify(ctx, c.DeviceID, []protocol.Command{toWire(c)}) {
+			if err := s.store.MarkDelivered(ctx, []string{c.ID}, s.now()); err == nil {
+				c.Status = steward.CommandDelivered
+			}
+		}
+	}
+	return cmds, nil
+}
+
+func validatePayload(t steward.CommandType, p json.RawMessage) error {
+	if len(p) > 16<<10 {
+		return steward.FieldErrorf("payload", "A payload has at most 16 KiB.")
+	}
+	strict := func(v any) error {
+		if len(p) == 0 {
+			return steward.FieldErrorf("payload", "The %s command needs a payload.", t)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(p)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return steward.FieldErrorf("payload", "Invalid payload for %s: %v", t, err)
+		}
+		return nil
+	}
+	switch t {
+	case steward.CmdInstallApp, steward.CmdUpdateApp, steward.CmdUninstallApp, steward.CmdClearAppCache:
+		var v protocol.AppPayload
+		if err := strict(&v); err != nil {
+			return err
+		}
+		if v.Package == "" || len(v.Package) > 255 || strings.ContainsAny(v.Package, "/\\ ") || strings.Contains(v.Package, "..") {
+			return steward.FieldErrorf("payload.package", "Give a valid package name.")
+		}
+	case steward.CmdSendMessage:
+		var v protocol.MessagePayload
+		if err := strict(&v); err != nil {
+			return err
+		}
+		if strings.TrimSpace(v.Body) == "" || utf8.RuneCountInString(v.Body) > 2000 || utf8.RuneCountInString(v.Title) > 200 {
+			return steward.FieldErrorf("payload.body", "A message needs a body of at most 2000 characters (title at most 200).")
+		}
+	case steward.CmdLock:
+		if len(p) > 0 {
+			var v protocol.LockPayload
+			return strict(&v)
+		}
+	case steward.CmdAgentEnable, steward.CmdAgentDisable:
+		if len(p) > 0 {
+			var v protocol.AgentPayload
+			return strict(&v)
+		}
+	default:
+		if len(p) > 0 && string(p) != "{}" && string(p) != "null" {
+			return steward.FieldErrorf("payload", "The %s command takes no payload.", t)
+		}
+	}
+	return nil
+}
+
+func toWire(c *steward.Command) protocol.Command {
+	return protocol.Command{ID: c.ID, Type: string(c.Type), Payload: c.Payload, ExpiresAt: c.ExpiresAt}
+}
+
+// Command returns a command of a device in the actor's subtree.
+func (s *Service) Command(ctx context.Context, id string) (*steward.Command, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.store.CommandByID(ctx, id)
+	hidden := steward.Errorf(steward.ENOTFOUND, "Command %q not found.", id)
+	if steward.ErrorCode(err) == steward.ENOTFOUND {
+		return nil, hidden
+	} else if err != nil {
+		return nil, err
+	}
+	acc, err := s.store.AccountByID(ctx, c.AccountID)
+	if err != nil || !a.Reaches(acc.Path) {
+		return nil, hidden
+	}
+	return c, nil
+}
+
+// Commands lists commands in the actor's subtree, newest first.
+func (s *Service) Commands(ctx context.Context, f steward.CommandFilter) ([]*steward.Command, error) {
+	if f.DeviceID != "" {
+		d, err := s.reachDevice(ctx, f.DeviceID)
+		if err != nil {
+			return nil, err
+		}
+		f.AccountID = d.AccountID
+	}
+	_, acc, err := s.reachAccount(ctx, f.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListCommands(ctx, acc.Path, f)
+}
+
+// CancelCommand cancels a command the device has not acknowledged yet.
+// ECONFLICT when it is too late.
+func (s *Service) CancelCommand(ctx context.Context, id string) (*steward.Command, error) {
+	c, err := s.Command(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := canWrite(steward.ActorFromContext(ctx)); err != nil {
+		return nil, err
+	}
+	var ok bool
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		ok, err = s.store.TransitionCommand(ctx, c.ID, []steward.CommandStatus{steward.CommandQueued, steward.CommandDelivered},
+			steward.CommandCancelled, "cancelled by "+steward.ActorFromContext(ctx).Email, s.now())
+		if err != nil || !ok {
+			return err
+		}
+		return s.record(ctx, c.AccountID, "command.cancel", "command", c.ID, map[string]any{"type": c.Type})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, steward.Errorf(steward.ECONFLICT, "The command is already %s; it can no longer be cancelled.", c.Status)
+	}
+	return s.store.CommandByID(ctx, c.ID)
+}
+
+// deliverPending returns a device's pending commands and marks the queued
+// ones delivered.
+func (s *Service) deliverPending(ctx context.Context, deviceID string, limit int) ([]protocol.Command, error) {
+	cmds, err := s.store.PendingCommands(ctx, deviceID, s.now(), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]protocol.Command, 0, len(cmds))
+	var queued []string
+	for _, c := range cmds {
+		out = append(out, toWire(c))
+		if c.Status == steward.CommandQueued {
+			queued = append(queued, c.ID)
+		}
+	}
+	if len(queued) > 0 {
+		if err := s.store.MarkDelivered(ctx, queued, s.now()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// PendingCommands answers a device's poll; with wait > 0 it holds the
+// request until a command arrives or wait ends (long poll).
+func (s *Service) PendingCommands(ctx context.Context, dev *Device, wait time.Duration) (*protocol.CommandsResponse, error) {
+	steward.MarkAuthorized(ctx) // the device authenticated itself
+	s.live.touch(dev.ID, s.now())
+	cmds, err := s.deliverPending(ctx, dev.ID, 50)
+	if err != nil || len(cmds) > 0 || wait <= 0 {
+		return &protocol.CommandsResponse{Commands: cmds}, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	s.waitForCommands(wctx, dev.ID)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	cmds, err = s.deliverPending(ctx, dev.ID, 50)
+	return &protocol.CommandsResponse{Commands: cmds}, err
+}
+
+// deviceCommand loads a command of the calling device. Another device's
+// (or account's) command ID answers ENOTFOUND.
+func (s *Service) deviceCommand(ctx context.Context, dev *Device, id string) (*steward.Command, error) {
+	c, err := s.store.CommandByID(ctx, id)
+	if steward.ErrorCode(err) == steward.ENOTFOUND || (err == nil && c.DeviceID != dev.ID) {
+		s.securityEvent(ctx, steward.SecurityEvent{Kind: "device.foreign_command", AccountID: dev.AccountID,
+			Detail: detail("device_id", dev.ID, "command_id", id)})
+		return nil, steward.Errorf(steward.ENOTFOUND, "Command %q is not a command of this device.", id)
+	}
+	return c, err
+}
+
+// AckCommand records that the device received a command and is about to
+// act on it. Repeated acks are harmless.
+func (s *Service) AckCommand(ctx context.Context, dev *Device, id string) error {
+	steward.MarkAuthorized(ctx)
+	c, err := s.deviceCommand(ctx, dev, id)
+	if err != nil {
+		return err
+	}
+	ok, err := s.store.TransitionCommand(ctx, c.ID, []steward.CommandStatus{steward.CommandQueued, steward.CommandDelivered},
+		steward.CommandAcknowledged, "", s.now())
+	if err != nil {
+		return err
+	}
+	if !ok && c.Status != steward.CommandAcknowledged && !c.Status.Finished() {
+		return steward.Errorf(steward.ECONFLICT, "The command is %s.", c.Status)
+	}
+	if !ok && (c.Status == steward.CommandExpired || c.Status == steward.CommandCancelled) {
+		return steward.Errorf(steward.ECONFLICT, "The command was %s; do not act on it.", c.Status)
+	}
+	return nil
+}
+
+// CommandResult records how a command ended. At-least-once delivery means
+// a result may arrive twice: only the first is recorded. A confirmed wipe
+// deletes everything Steward holds about the device, in the same
+// transaction as the result.
+func (s *Service) CommandResult(ctx context.Context, dev *Device, id string, r *protocol.CommandResult) error {
+	steward.MarkAuthorized(ctx)
+	c, err := s.deviceCommand(ctx, dev, id)
+	if err != nil {
+		return err
+	}
+	to := steward.CommandSucceeded
+	output := r.Output
+	switch r.Status {
+	case protocol.ResultSucceeded:
+	case protocol.ResultFailed:
+		to = steward.CommandFailed
+	case protocol.ResultUnsupported:
+		to, output = steward.CommandFailed, strings.TrimSpace("unsupported: "+output)
+	default:
+		return steward.FieldErrorf("status", "The status must be succeeded, failed or unsupported.")
+	}
+	if len(output) > 16<<10 {
+		output = output[:16<<10]
+	}
+	from := []steward.CommandStatus{steward.CommandQueued, steward.CommandDelivered, steward.CommandAcknowledged}
+	now := s.now()
+	wiped := false
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		ok, err := s.store.TransitionCommand(ctx, c.ID, from, to, output, now)
+		if err != nil || !ok {
+			return err // a repeated result changes nothing
+		}
+		if err := s.deviceEvent(ctx, dev.ID, "command", map[string]any{"id": c.ID, "type": c.Type, "status": to}); err != nil {
+			return err
+		}
+		if to != steward.CommandSucceeded {
+			return nil
+		}
+		switch c.Type {
+		case steward.CmdWipe:
+			d, err := s.store.DeviceByID(ctx, dev.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.store.DeleteDevice(ctx, dev.ID); err != nil {
+				return err
+			}
+			wiped = true
+			return s.record(ctx, dev.AccountID, "device.wiped", "device", dev.ID,
+				map[string]any{"support_id": d.SupportID, "command_id": c.ID, "issued_by": c.IssuedByEmail})
+		case steward.CmdAgentDisable, steward.CmdAgentEnable:
+			reason := ""
+			var p protocol.AgentPayload
+			if len(c.Payload) > 0 {
+				_ = json.Unmarshal(c.Payload, &p)
+			}
+			if c.Type == steward.CmdAgentDisable {
+				reason = "Disabled by " + c.IssuedByEmail
+				if p.Reason != "" {
+					reason += ": " + p.Reason
+				}
+			}
+			return s.store.SetDeviceAgent(ctx, dev.ID, c.Type == steward.CmdAgentEnable, reason, now)
+		}
+		return nil
+	})
+	if wiped {
+		s.devAuth.forget(dev.ID)
+	}
+	return err
+}
