@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -158,18 +159,37 @@ func New(o Options) (*Fleet, error) {
 }
 
 // NewHTTPClient returns a client for a fleet of n devices: one transport
-// whose idle pool holds a connection per device and then some, HTTP/1.1
-// only (each device is its own client, as on the road; an HTTP/2 transport
-// would multiplex the whole fleet over one connection), and no client
-// timeout (requests carry deadlines).
+// whose idle pool holds a connection per device and then some (a long poll
+// holds one per device), HTTP/1.1 only (each device is its own client, as
+// on the road; an HTTP/2 transport would multiplex the whole fleet over one
+// connection), at most MaxDialing connections being opened at once, and no
+// client timeout (requests carry deadlines).
 func NewHTTPClient(n int) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 2*n + 64
 	t.MaxIdleConnsPerHost = 2*n + 64
 	t.ForceAttemptHTTP2 = false
 	t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	slots := make(chan struct{}, MaxDialing)
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		defer func() { <-slots }()
+		return dialer.DialContext(ctx, network, addr)
+	}
 	return &http.Client{Transport: t}
 }
+
+// MaxDialing bounds the TCP connections NewHTTPClient's transport opens at
+// once. Without it, ten thousand devices starting together overflow the
+// server's listen backlog (4096 by default on Linux), and connections wait
+// on SYN retransmits for tens of seconds: that measures the kernel, not the
+// server.
+const MaxDialing = 128
 
 // Enroll enrolls every device that holds no credential yet, Workers at a
 // time, retrying transient failures. It returns an error naming how many
