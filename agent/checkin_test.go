@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -213,5 +214,43 @@ func TestServerDisablesTheAgent(t *testing.T) {
 	}
 	if got := f.waitCheckIn().Apps; got == nil || len(got.Full) == 0 {
 		t.Errorf("first check-in after enabling: apps %+v, want the full list", got)
+	}
+}
+
+func TestRevokedCredentialStopsTheAgent(t *testing.T) {
+	f := newFakeServer(t)
+	a, o := enrolled(t, f, nil)
+	f.set(func(f *fakeServer) { f.credential = "dev1.other" }) // revoked on the server
+	_, done := run(t, a)
+	select {
+	case err := <-done:
+		if !errors.Is(err, agent.ErrRevoked) {
+			t.Errorf("Run: %v, want ErrRevoked", err)
+		}
+	case <-time.After(wait):
+		t.Fatal("Run went on after the server refused the credential")
+	}
+	if st, _ := a.Status(); !st.Revoked {
+		t.Errorf("status %+v: want revoked", st)
+	}
+	// A restart does not talk to the server again.
+	again, err := agent.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	before := f.rejected
+	f.mu.Unlock()
+	if err := again.Run(context.Background()); !errors.Is(err, agent.ErrRevoked) {
+		t.Errorf("Run after revocation: %v, want ErrRevoked", err)
+	}
+	if _, err := again.CheckIn(context.Background()); !errors.Is(err, agent.ErrRevoked) {
+		t.Errorf("CheckIn after revocation: %v, want ErrRevoked", err)
+	}
+	f.mu.Lock()
+	after := f.rejected
+	f.mu.Unlock()
+	if after != before {
+		t.Errorf("the revoked agent sent %d more requests", after-before)
 	}
 }

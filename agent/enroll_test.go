@@ -128,3 +128,35 @@ func TestRotateCredential(t *testing.T) {
 		t.Errorf("check-in with the rotated credential: %v", err)
 	}
 }
+
+func TestRunRefusesASecondAgent(t *testing.T) {
+	f := newFakeServer(t)
+	a, o := enrolled(t, f, nil)
+	f.set(func(f *fakeServer) { f.pushStatus = http.StatusNotFound })
+	run(t, a)
+	f.waitCheckIn()
+	other, err := agent.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Run(context.Background()); !errors.Is(err, agent.ErrBusy) {
+		t.Errorf("second Run: %v, want ErrBusy", err)
+	}
+	if err := other.RotateCredential(context.Background()); !errors.Is(err, agent.ErrBusy) {
+		t.Errorf("rotation beside a running agent: %v, want ErrBusy", err)
+	}
+	if st, _ := other.Status(); !st.Running {
+		t.Error("status does not see the running agent")
+	}
+}
+
+func TestRunNeedsAnEnrollment(t *testing.T) {
+	f := newFakeServer(t)
+	a, _ := newAgent(t, f, nil)
+	if err := a.Run(context.Background()); !errors.Is(err, agent.ErrNotEnrolled) {
+		t.Errorf("Run: %v, want ErrNotEnrolled", err)
+	}
+	if st, err := a.Status(); err != nil || st.Enrolled {
+		t.Errorf("status: %+v, %v; want not enrolled", st, err)
+	}
+}

@@ -460,6 +460,39 @@ func enrolled(t *testing.T, f *fakeServer, opt func(*agent.Options)) (*agent.Age
 	return a, o
 }
 
+// run starts the agent and returns a function that stops it and returns
+// Run's error; the test's end stops it too. done is closed when Run returns.
+func run(t *testing.T, a *agent.Agent) (stop func() error, done <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	ch := make(chan error, 1)
+	go func() {
+		err := a.Run(ctx)
+		errc <- err
+		ch <- err
+	}()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-errc:
+			case <-time.After(wait):
+				err = errors.New("Run did not return after its context ended")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil && !errors.Is(err, agent.ErrWiped) && !errors.Is(err, agent.ErrRevoked) {
+			t.Errorf("run: %v", err)
+		}
+	})
+	return stop, ch
+}
+
 // syncWriter is a writer safe for concurrent use.
 type syncWriter struct {
 	mu sync.Mutex

@@ -152,6 +152,30 @@ func TestDiffApps(t *testing.T) {
 	}
 }
 
+func TestCheckPackageName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"org.example.app": true, "libc6": true, "g++-12": true, "python3.11": true, "libc6:i386": false,
+		"": false, ".": false, "..": false, "a..b": false, ".hidden": false, "-rf": false,
+		"a/b": false, `a\b`: false, "/etc": false, "a b": false, "a\x00b": false, "é": false,
+		strings.Repeat("a", 256): false,
+	} {
+		if err := checkPackageName(name); (err == nil) != ok {
+			t.Errorf("checkPackageName(%q) = %v, want ok=%v", name, err, ok)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for n := 1; n <= 40; n++ {
+		ceil := min(backoffBase<<min(n-1, 30), backoffCap)
+		for range 50 {
+			if d := backoff(n); d < ceil/2 || d > ceil {
+				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", n, d, ceil/2, ceil)
+			}
+		}
+	}
+}
+
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
 		"  Debian GNU/Linux 12\n":          "Debian GNU/Linux 12",
