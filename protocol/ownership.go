@@ -67,5 +67,6 @@ const (
 	ReasonSubscriptionEnded = "subscription_ended"
 	ReasonAccountSuspended  = "account_suspended"
 	ReasonAccountBlocked    = "account_blocked"
+	ReasonAccountDeleted    = "account_deleted"
 	ReasonDisabledByAdmin   = "disabled_by_admin"
 )

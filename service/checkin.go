@@ -21,20 +21,15 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 	}
 	var refused []string
 	var refusals int64
-	if req.Inventory != nil && req.Inventory.SIM != nil && dev.Ownership == steward.OwnershipPersonal {
-		req.Inventory.SIM = nil
-		refused = append(refused, "inventory.sim")
-		refusals++
-	}
-	if req.Apps != nil && dev.Ownership == steward.OwnershipPersonal {
-		n := 0
-		req.Apps.Full, n = workProfileOnly(req.Apps.Full)
-		refusals += int64(n)
-		var m int
-		req.Apps.Added, m = workProfileOnly(req.Apps.Added)
-		refusals += int64(m)
-		if n+m > 0 {
-			refused = append(refused, "apps.personal")
+	if dev.Ownership == steward.OwnershipPersonal {
+		if req.Apps != nil {
+			refusals += personalApps(req.Apps.Full) + personalApps(req.Apps.Added)
+		}
+		refused = protocol.StripPersonal(req)
+		for _, r := range refused {
+			if r != protocol.RefusedPersonalApps {
+				refusals++
+			}
 		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
@@ -75,14 +70,26 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, ServerTime: now}, nil
 }
 
-func workProfileOnly(apps []protocol.App) ([]protocol.App, int) {
-	kept := apps[:0:0]
+// AgentDisabledReasons explains the reasons of protocol.Reason* in words,
+// for the console and the API.
+var AgentDisabledReasons = map[string]string{
+	protocol.ReasonCodeRevoked:       "Its activation code was revoked.",
+	protocol.ReasonSubscriptionEnded: "The account's subscription ended.",
+	protocol.ReasonAccountSuspended:  "The account (or one above it) is suspended.",
+	protocol.ReasonAccountBlocked:    "The account (or one above it) is blocked.",
+	protocol.ReasonAccountDeleted:    "The account (or one above it) was deleted.",
+	protocol.ReasonDisabledByAdmin:   "An administrator disabled the agent.",
+}
+
+// personalApps counts the apps outside the work profile.
+func personalApps(apps []protocol.App) int64 {
+	n := int64(0)
 	for _, a := range apps {
-		if a.WorkProfile {
-			kept = append(kept, a)
+		if !a.WorkProfile {
+			n++
 		}
 	}
-	return kept, len(apps) - len(kept)
+	return n
 }
 
 func (s *Service) applyApps(ctx context.Context, d *steward.Device, r *protocol.AppReport) error {

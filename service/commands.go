@@ -326,11 +326,14 @@ func (s *Service) AckCommand(ctx context.Context, dev *Device, id string) error 
 	if err != nil {
 		return err
 	}
-	if !ok && c.Status != steward.CommandAcknowledged && !c.Status.Finished() {
-		return steward.Errorf(steward.ECONFLICT, "The command is %s.", c.Status)
-	}
-	if !ok && (c.Status == steward.CommandExpired || c.Status == steward.CommandCancelled) {
-		return steward.Errorf(steward.ECONFLICT, "The command was %s; do not act on it.", c.Status)
+	if !ok {
+		// Re-read: the status may have moved since c was loaded.
+		if c, err = s.store.CommandByID(ctx, c.ID); err != nil {
+			return err
+		}
+		if c.Status != steward.CommandAcknowledged { // a repeated ack is harmless
+			return steward.Errorf(steward.ECONFLICT, "The command is %s: do not run it.", c.Status)
+		}
 	}
 	return nil
 }
@@ -387,15 +390,8 @@ func (s *Service) CommandResult(ctx context.Context, dev *Device, id string, r *
 				map[string]any{"support_id": d.SupportID, "command_id": c.ID, "issued_by": c.IssuedByEmail})
 		case steward.CmdAgentDisable, steward.CmdAgentEnable:
 			reason := ""
-			var p protocol.AgentPayload
-			if len(c.Payload) > 0 {
-				_ = json.Unmarshal(c.Payload, &p)
-			}
 			if c.Type == steward.CmdAgentDisable {
-				reason = "Disabled by " + c.IssuedByEmail
-				if p.Reason != "" {
-					reason += ": " + p.Reason
-				}
+				reason = protocol.ReasonDisabledByAdmin
 			}
 			return s.store.SetDeviceAgent(ctx, dev.ID, c.Type == steward.CmdAgentEnable, reason, now)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/protocol"
 )
 
 // reachDevice returns a device in the actor's subtree; any other answers
@@ -132,9 +133,10 @@ func (s *Service) RevokeDeviceCredential(ctx context.Context, id string) error {
 	return err
 }
 
-// Verification reasons start with this, so the daily check re-enables only
+// verifyReasons are the reasons the daily check sets; it re-enables only
 // what it disabled itself, never a device an administrator disabled.
-const verifyPrefix = "Activation check: "
+var verifyReasons = map[string]bool{protocol.ReasonCodeRevoked: true, protocol.ReasonSubscriptionEnded: true,
+	protocol.ReasonAccountSuspended: true, protocol.ReasonAccountBlocked: true, protocol.ReasonAccountDeleted: true}
 
 // VerifyActivations re-verifies every enrolled device: a revoked activation
 // code, an ended subscription, or a blocked, suspended or deleted account
@@ -156,11 +158,13 @@ func (s *Service) VerifyActivations(ctx context.Context) (string, error) {
 		for _, a := range chain {
 			switch {
 			case a.DeletedAt != nil:
-				r = fmt.Sprintf("the account %q is deleted", a.Name)
+				r = protocol.ReasonAccountDeleted
+			case a.Status == steward.StatusBlocked:
+				r = protocol.ReasonAccountBlocked
 			case a.Status != steward.StatusActive:
-				r = fmt.Sprintf("the account %q is %s", a.Name, a.Status)
+				r = protocol.ReasonAccountSuspended
 			case a.Kind == steward.AccountClient && a.SubscriptionEnd != nil && !now.Before(*a.SubscriptionEnd):
-				r = fmt.Sprintf("the subscription of %q ended on %s", a.Name, a.SubscriptionEnd.Format("2006-01-02"))
+				r = protocol.ReasonSubscriptionEnded
 			}
 			if r != "" {
 				break
@@ -181,15 +185,15 @@ func (s *Service) VerifyActivations(ctx context.Context) (string, error) {
 				return "", err
 			}
 			if reason == "" && v.CodeRevoked {
-				reason = "its activation code was revoked"
+				reason = protocol.ReasonCodeRevoked
 			}
 			switch {
-			case reason != "" && (v.AgentEnabled || v.DisabledReason != verifyPrefix+reason) && (v.AgentEnabled || strings.HasPrefix(v.DisabledReason, verifyPrefix)):
-				if err := s.setAgent(ctx, v, false, verifyPrefix+reason); err != nil {
+			case reason != "" && (v.AgentEnabled || (verifyReasons[v.DisabledReason] && v.DisabledReason != reason)):
+				if err := s.setAgent(ctx, v, false, reason); err != nil {
 					return "", err
 				}
 				disabled++
-			case reason == "" && !v.AgentEnabled && strings.HasPrefix(v.DisabledReason, verifyPrefix):
+			case reason == "" && !v.AgentEnabled && verifyReasons[v.DisabledReason]:
 				if err := s.setAgent(ctx, v, true, ""); err != nil {
 					return "", err
 				}

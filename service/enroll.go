@@ -24,12 +24,26 @@ type Device struct {
 	Ownership   steward.Ownership
 }
 
-// Enroll enrolls a device with an activation code. It spends one credit of
+// Enroll enrolls a device with an activation code. It reports whether a
+// new device was created (false for a re-enrollment). It spends one credit of
 // the code's billing account and one seat of the code; re-enrolling the same
 // hardware into the same account reuses the device and only replaces its
 // credential. EINVALID, ENOTFOUND (unknown code), ECONFLICT (revoked,
 // expired or full code; no credits; account not active).
-func (s *Service) Enroll(ctx context.Context, req *protocol.EnrollRequest, ip string) (*protocol.EnrollResponse, error) {
+func (s *Service) Enroll(ctx context.Context, req *protocol.EnrollRequest, ip string) (*protocol.EnrollResponse, bool, error) {
+	res, err := s.enroll(ctx, req, ip)
+	if err != nil {
+		return nil, false, err
+	}
+	return res.resp, res.created, nil
+}
+
+type enrolled struct {
+	resp    *protocol.EnrollResponse
+	created bool
+}
+
+func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip string) (*enrolled, error) {
 	steward.MarkAuthorized(ctx) // the activation code is the credential
 	now := s.now()
 	ownership := steward.Ownership(req.Ownership)
@@ -80,7 +94,7 @@ func (s *Service) Enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 		s.securityEvent(ctx, steward.SecurityEvent{Kind: "device.reenrolled", AccountID: acc.ID, IP: ip,
 			Detail: detail("device_id", existing.ID, "support_id", existing.SupportID)})
 		resp.DeviceID, resp.SupportID, resp.Credential = existing.ID, existing.SupportID, existing.ID+"."+secret
-		return resp, nil
+		return &enrolled{resp: resp}, nil
 	} else if steward.ErrorCode(err) != steward.ENOTFOUND {
 		return nil, err
 	}
@@ -126,7 +140,7 @@ func (s *Service) Enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 		return nil, err
 	}
 	resp.DeviceID, resp.SupportID, resp.Credential = d.ID, d.SupportID, d.ID+"."+secret
-	return resp, nil
+	return &enrolled{resp: resp, created: true}, nil
 }
 
 // spendCredit takes one credit from the code's billing account for a new

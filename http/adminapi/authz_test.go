@@ -144,7 +144,7 @@ func newWorld(t *testing.T) *world {
 	if _, err := svc.GrantCredits(actx, steward.CreditGrant{AccountID: r2, Amount: 5, Reason: "devices"}); err != nil {
 		t.Fatal(err)
 	}
-	enr, err := svc.Enroll(ctx, &protocol.EnrollRequest{Protocol: 1, ActivationCode: code.Code, Ownership: "company", Platform: "android",
+	enr, _, err := svc.Enroll(ctx, &protocol.EnrollRequest{Protocol: 1, ActivationCode: code.Code, Ownership: "company", Platform: "android",
 		Name: "Omega Phone", Hardware: protocol.Hardware{ID: "omega-hw-1", Manufacturer: "Zebra", Model: "TC58", Serial: "OMEGASERIAL1"}}, "192.0.2.7")
 	if err != nil {
 		t.Fatal(err)

@@ -82,12 +82,16 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, inputError(err))
 		return
 	}
-	res, err := a.svc.Enroll(r.Context(), req, web.ClientIP(r, a.opts.TrustProxy))
+	res, created, err := a.svc.Enroll(r.Context(), req, web.ClientIP(r, a.opts.TrustProxy))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	web.WriteJSON(w, http.StatusCreated, res)
+	status := http.StatusOK // the same hardware enrolled again
+	if created {
+		status = http.StatusCreated
+	}
+	web.WriteJSON(w, status, res)
 }
 
 type deviceHandler func(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error)
