@@ -38,7 +38,7 @@ func (c *Client) Accounts(ctx context.Context, f steward.AccountFilter) ([]*stew
 	if f.IncludeDeleted {
 		q.Set("include_deleted", strconv.FormatBool(true))
 	}
-	var l list[*steward.Account]
+	var l Page[*steward.Account]
 	if err := c.do(ctx, request{op: "list accounts", method: "GET", path: "/accounts", query: q}, &l); err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func (c *Client) AuditLog(ctx context.Context, f steward.AuditFilter) ([]*stewar
 	if f.OnlyDirect {
 		q.Set("only_direct", "true")
 	}
-	var l list[*steward.AuditEntry]
+	var l Page[*steward.AuditEntry]
 	if err := c.do(ctx, request{op: "list audit entries", method: "GET", path: "/audit", query: q}, &l); err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (c *Client) SecurityEvents(ctx context.Context, f steward.SecurityEventFilt
 	setIf(q, "ip", f.IP)
 	setIf(q, "before", f.Before)
 	setInt(q, "limit", f.Limit)
-	var l list[*steward.SecurityEvent]
+	var l Page[*steward.SecurityEvent]
 	if err := c.do(ctx, request{op: "list security events", method: "GET", path: "/security-events", query: q}, &l); err != nil {
 		return nil, err
 	}

@@ -1,8 +1,9 @@
 // Package client is the Go client of Steward's admin API (/api/v1). Client
 // implements the same domain interfaces as the service it talks to
 // (steward.AccountService, ManagerService, TokenService, CreditService and
-// AuditService), so stewardctl and the end-to-end tests use the server
-// exactly as they would use the service in-process.
+// AuditService) and mirrors the service's device, command and
+// activation-code methods, so stewardctl and the end-to-end tests use the
+// server exactly as they would use the service in-process.
 //
 // Errors the server answers with a JSON body are returned as *steward.Error
 // carrying its code, message and field, so callers branch on
@@ -206,10 +207,11 @@ func responseError(op string, resp *http.Response, data []byte) error {
 	return fmt.Errorf("%s: %w", op, &StatusError{StatusCode: resp.StatusCode, Status: resp.Status, Body: snippet})
 }
 
-// list is the envelope of every listing.
-type list[T any] struct {
+// Page is the envelope of every listing: one page of items, and the
+// cursor of the next page when the server says there may be one.
+type Page[T any] struct {
 	Items []T    `json:"items"`
-	Next  string `json:"next"`
+	Next  string `json:"next,omitempty"`
 }
 
 // pathID escapes an ID for a path segment and refuses an empty one, which

@@ -71,7 +71,7 @@ func (c *Client) GrantCredits(ctx context.Context, in steward.CreditGrant) (*ste
 // debit first. EINVALID, EFORBIDDEN, ENOTFOUND, ECONFLICT (insufficient
 // balance).
 func (c *Client) TransferCredits(ctx context.Context, in steward.CreditTransfer) ([]*steward.LedgerEntry, error) {
-	var l list[*steward.LedgerEntry]
+	var l Page[*steward.LedgerEntry]
 	if err := c.do(ctx, request{op: "transfer credits", method: "POST", path: "/credits/transfers", body: in}, &l); err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func (c *Client) Managers(ctx context.Context, accountID string) ([]*steward.Man
 	if err != nil {
 		return nil, err
 	}
-	var l list[*steward.Manager]
+	var l Page[*steward.Manager]
 	if err := c.do(ctx, request{op: op, method: "GET", path: "/accounts/" + p + "/managers"}, &l); err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 func (c *Client) Tokens(ctx context.Context, managerID string) ([]*steward.APIToken, error) {
 	q := url.Values{}
 	setIf(q, "manager_id", managerID)
-	var l list[*steward.APIToken]
+	var l Page[*steward.APIToken]
 	if err := c.do(ctx, request{op: "list tokens", method: "GET", path: "/tokens", query: q}, &l); err != nil {
 		return nil, err
 	}
