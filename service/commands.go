@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -130,14 +131,58 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range cmds {
-		if s.notify(ctx, c.DeviceID, []protocol.Command{toWire(c)}) {
-			if err := s.store.MarkDelivered(ctx, []string{c.ID}, s.now()); err == nil {
-				c.Status = steward.CommandDelivered
+	s.pushCommands(ctx, cmds)
+	return cmds, nil
+}
+
+// pushCommands pushes each command to its device if connected, from a
+// bounded pool of senders so a bulk command reaches a large fleet at once,
+// then records the deliveries in one batch.
+func (s *Service) pushCommands(ctx context.Context, cmds []*steward.Command) {
+	var (
+		mu        sync.Mutex
+		delivered []string
+		wg        sync.WaitGroup
+		next      = make(chan *steward.Command)
+	)
+	workers := min(len(cmds), 64)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				if s.notify(ctx, c.DeviceID, []protocol.Command{toWire(c)}) {
+					mu.Lock()
+					delivered = append(delivered, c.ID)
+					mu.Unlock()
+				}
 			}
+		}()
+	}
+	for _, c := range cmds {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	if len(delivered) == 0 {
+		return
+	}
+	for i := 0; i < len(delivered); i += 1000 {
+		batch := delivered[i:min(i+1000, len(delivered))]
+		if err := s.store.MarkDelivered(context.WithoutCancel(ctx), batch, s.now()); err != nil {
+			s.logger.Warn("record deliveries", "err", err)
+			return
 		}
 	}
-	return cmds, nil
+	done := map[string]bool{}
+	for _, id := range delivered {
+		done[id] = true
+	}
+	for _, c := range cmds {
+		if done[c.ID] && c.Status == steward.CommandQueued {
+			c.Status = steward.CommandDelivered
+		}
+	}
 }
 
 func validatePayload(t steward.CommandType, p json.RawMessage) error {

@@ -28,6 +28,7 @@ const usage = `Steward — privacy-first device management.
 Usage:
   steward serve    [flags]   run the server (embedded SQLite by default)
   steward migrate  [flags]   apply database migrations and exit
+  steward demo     [flags]   run the server with a simulated fleet (--devices, default 300)
   steward version            print the version
 
 Run 'steward serve -h' for the flags; each has a STEWARD_* variable.
@@ -82,6 +83,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintf(stdout, "schema at version %d\n", cur)
 		return nil
+	case "demo":
+		devices := 300
+		rest := args[1:]
+		for i := 0; i < len(rest); i++ { // --devices N is demo's own flag
+			if rest[i] == "--devices" && i+1 < len(rest) {
+				if _, err := fmt.Sscanf(rest[i+1], "%d", &devices); err != nil {
+					return fmt.Errorf("--devices: %w", err)
+				}
+				rest = append(rest[:i:i], rest[i+2:]...)
+				break
+			}
+		}
+		cfg, logger, err := parseConfig("demo", rest, getenv, stdout, stderr)
+		if err != nil {
+			return err
+		}
+		logger.Info("steward demo starting", "version", version, "devices", devices)
+		return demo(ctx, cfg, devices, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "steward", version)
 		return nil
