@@ -32,30 +32,32 @@ type model struct {
 	// NoGMSShare is the share of units sold without Google Mobile Services
 	// (rugged AOSP builds).
 	NoGMSShare float64
+	// Codename is the device name in the build fingerprint.
+	Codename string
 }
 
 // models is the device catalogue: real models with the Android versions
 // they shipped with or were upgraded to (clipped to 11–15).
 var models = []model{
-	{"Samsung", "Galaxy A54 5G", kindPhone, 13, 15, true, "R5C@@#*****", 1, 14, 10, "samsung", 0},
-	{"Samsung", "Galaxy S23", kindPhone, 13, 15, true, "R3C@@#*****", 1, 6, 8, "samsung", 0},
-	{"Samsung", "Galaxy A14", kindPhone, 13, 15, true, "R9Y@@#*****", 1, 6, 6, "samsung", 0},
-	{"Samsung", "Galaxy XCover 6 Pro", kindRugged, 12, 15, true, "R5C@@#*****", 1, 9, 0, "samsung", 0},
-	{"Samsung", "Galaxy Tab Active4 Pro", kindTablet, 12, 15, true, "R52@@#*****", 1, 3, 0, "samsung", 0},
-	{"Samsung", "Galaxy Tab A8", kindTablet, 11, 14, false, "R9P@@#*****", 1, 3, 2, "samsung", 0},
-	{"Google", "Pixel 7a", kindPhone, 13, 15, true, "3#####@@@#####", 5, 6, 8, "pixel", 0},
-	{"Google", "Pixel 8", kindPhone, 14, 15, true, "4#####@@@#####", 5, 4, 9, "pixel", 0},
-	{"Google", "Pixel 6a", kindPhone, 12, 15, true, "2#####@@@#####", 5, 3, 5, "pixel", 0},
-	{"Zebra", "TC52", kindRugged, 11, 11, false, "2##########", 1, 8, 0, "zebra", 0.3},
-	{"Zebra", "TC58", kindRugged, 11, 14, true, "2##########", 1, 5, 0, "zebra", 0.3},
-	{"Zebra", "TC21", kindRugged, 11, 14, false, "2##########", 1, 3, 0, "zebra", 0.3},
-	{"Honeywell", "CT40", kindRugged, 11, 11, false, "2###@@####", 1, 4, 0, "honeywell", 0.2},
-	{"Honeywell", "CT45 XP", kindRugged, 11, 14, true, "2###@@####", 1, 2, 0, "honeywell", 0.2},
-	{"Lenovo", "Tab M10 (3rd Gen)", kindTablet, 11, 12, false, "HA1*****", 1, 4, 1, "lenovo", 0},
-	{"Xiaomi", "Redmi Note 12", kindPhone, 13, 14, true, "????????", 1, 1, 6, "xiaomi", 0},
-	{"Motorola", "moto g54 5G", kindPhone, 13, 14, true, "ZY22*****@", 1, 2, 3, "motorola", 0},
-	{"OnePlus", "Nord CE 3 Lite 5G", kindPhone, 13, 15, true, "????????", 1, 0, 3, "", 0},
-	{"Nokia", "G22", kindPhone, 12, 14, true, "PT#####@#####", 1, 1, 1, "", 0},
+	{"Samsung", "Galaxy A54 5G", kindPhone, 13, 15, true, "R5C@@#*****", 1, 14, 10, "samsung", 0, "a54x"},
+	{"Samsung", "Galaxy S23", kindPhone, 13, 15, true, "R3C@@#*****", 1, 6, 8, "samsung", 0, "dm1q"},
+	{"Samsung", "Galaxy A14", kindPhone, 13, 15, true, "R9Y@@#*****", 1, 6, 6, "samsung", 0, "a14"},
+	{"Samsung", "Galaxy XCover 6 Pro", kindRugged, 12, 15, true, "R5C@@#*****", 1, 9, 0, "samsung", 0, "xcover6pro"},
+	{"Samsung", "Galaxy Tab Active4 Pro", kindTablet, 12, 15, true, "R52@@#*****", 1, 3, 0, "samsung", 0, "gtact4pro"},
+	{"Samsung", "Galaxy Tab A8", kindTablet, 11, 14, false, "R9P@@#*****", 1, 3, 2, "samsung", 0, "gta8wifi"},
+	{"Google", "Pixel 7a", kindPhone, 13, 15, true, "3#####@@@#####", 5, 6, 8, "pixel", 0, "lynx"},
+	{"Google", "Pixel 8", kindPhone, 14, 15, true, "4#####@@@#####", 5, 4, 9, "pixel", 0, "shiba"},
+	{"Google", "Pixel 6a", kindPhone, 12, 15, true, "2#####@@@#####", 5, 3, 5, "pixel", 0, "bluejay"},
+	{"Zebra", "TC52", kindRugged, 11, 11, false, "2##########", 1, 8, 0, "zebra", 0.3, "TC52"},
+	{"Zebra", "TC58", kindRugged, 11, 14, true, "2##########", 1, 5, 0, "zebra", 0.3, "TC58"},
+	{"Zebra", "TC21", kindRugged, 11, 14, false, "2##########", 1, 3, 0, "zebra", 0.3, "TC21"},
+	{"Honeywell", "CT40", kindRugged, 11, 11, false, "2###@@####", 1, 4, 0, "honeywell", 0.2, "CT40"},
+	{"Honeywell", "CT45 XP", kindRugged, 11, 14, true, "2###@@####", 1, 2, 0, "honeywell", 0.2, "CT45"},
+	{"Lenovo", "Tab M10 (3rd Gen)", kindTablet, 11, 12, false, "HA1*****", 1, 4, 1, "lenovo", 0, "TB328F"},
+	{"Xiaomi", "Redmi Note 12", kindPhone, 13, 14, true, "????????", 1, 1, 6, "xiaomi", 0, "tapas"},
+	{"Motorola", "moto g54 5G", kindPhone, 13, 14, true, "ZY22*****@", 1, 2, 3, "motorola", 0, "cancunf"},
+	{"OnePlus", "Nord CE 3 Lite 5G", kindPhone, 13, 15, true, "????????", 1, 0, 3, "", 0, "larry"},
+	{"Nokia", "G22", kindPhone, 12, 14, true, "PT#####@#####", 1, 1, 1, "", 0, "QKS"},
 }
 
 // osWeights weighs Android 11–15 across fleets today: most devices on

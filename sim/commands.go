@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/stewardmdm/steward/protocol"
 )
 
@@ -64,7 +62,7 @@ func (d *device) receive(cmds []protocol.Command) {
 	if len(cmds) == 0 {
 		return
 	}
-	now := d.f.clock.Now()
+	now, serverNow := d.f.clock.Now(), d.f.serverNow()
 	mono := time.Now()
 	for _, c := range cmds {
 		if c.ID == "" {
@@ -81,7 +79,7 @@ func (d *device) receive(cmds []protocol.Command) {
 			d.mu.Unlock()
 			continue
 		}
-		if !c.ExpiresAt.IsZero() && c.ExpiresAt.Before(now) {
+		if !c.ExpiresAt.IsZero() && c.ExpiresAt.Before(serverNow) {
 			d.mu.Unlock()
 			d.f.c.expired.Add(1)
 			continue
@@ -133,7 +131,7 @@ func (d *device) execute(ctx context.Context, c protocol.Command) {
 	}
 	ackPath := strings.Replace(protocol.PathCommandAck, "{id}", pathEscape(c.ID), 1)
 	err := d.f.retry(ctx, "ack", func(ctx context.Context) error {
-		return d.f.call(ctx, http.MethodPost, ackPath, cred, struct{}{}, nil)
+		return d.f.call(ctx, http.MethodPost, ackPath, cred, nil, nil)
 	})
 	switch {
 	case isStatus(err, http.StatusNotFound, http.StatusConflict, http.StatusGone):
@@ -154,10 +152,15 @@ func (d *device) execute(ctx context.Context, c protocol.Command) {
 	d.f.c.acked.Add(1)
 	d.f.recordAck(c.ID, d.f.clock.Now())
 
-	if !sleep(ctx, d.f.delay(c.Type)) {
+	delay := d.f.delay(c.Type)
+	fails := d.roll()
+	if c.Type == protocol.CmdReboot && !fails && d.enabled() {
+		d.reboot(delay) // down now, the result once booted
+	}
+	if !sleep(ctx, delay) {
 		return
 	}
-	res, after := d.apply(c)
+	res, after := d.apply(c, fails)
 	resPath := strings.Replace(protocol.PathCommandResult, "{id}", pathEscape(c.ID), 1)
 	err = d.f.retry(ctx, "result", func(ctx context.Context) error {
 		return d.f.call(ctx, http.MethodPost, resPath, cred, res, nil)
@@ -187,9 +190,23 @@ func (d *device) forgetSeen(id string) {
 	d.mu.Unlock()
 }
 
+// roll tells whether the failure rate strikes a command.
+func (d *device) roll() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.rng.Float64() < d.f.opts.FailureRate
+}
+
+func (d *device) enabled() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.agentOn
+}
+
 // apply works a command's effect on the device and returns its result and
-// what to do once the result is sent.
-func (d *device) apply(c protocol.Command) (protocol.CommandResult, func()) {
+// what to do once the result is sent. A disabled agent runs nothing but
+// agent_enable.
+func (d *device) apply(c protocol.Command, fails bool) (protocol.CommandResult, func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	fail := func(msg string) (protocol.CommandResult, func()) {
@@ -199,10 +216,12 @@ func (d *device) apply(c protocol.Command) (protocol.CommandResult, func()) {
 		return protocol.CommandResult{Status: protocol.ResultSucceeded, Output: msg}, nil
 	}
 	msgs, known := failures[c.Type]
-	if !known {
-		return protocol.CommandResult{Status: protocol.ResultUnsupported, Output: "unknown command type " + c.Type}, nil
-	}
-	if d.rng.Float64() < d.f.opts.FailureRate {
+	switch {
+	case !known:
+		return protocol.CommandResult{Status: protocol.ResultUnsupported, Output: fmt.Sprintf("Unknown command type %q.", c.Type)}, nil
+	case !d.agentOn && c.Type != protocol.CmdAgentEnable:
+		return fail("The agent is disabled.")
+	case fails:
 		return fail(msgs[d.rng.IntN(len(msgs))])
 	}
 	now := d.f.clock.Now()
@@ -255,14 +274,11 @@ func (d *device) apply(c protocol.Command) (protocol.CommandResult, func()) {
 		}
 	case protocol.CmdReboot:
 		d.bootAt = now
-		conn := d.conn
-		return protocol.CommandResult{Status: protocol.ResultSucceeded, Output: "rebooted"}, func() {
-			if conn != nil {
-				conn.Close(websocket.StatusGoingAway, "rebooting") // a rebooted device reconnects
-			}
-		}
+		// Back up: report, then check in (the socket redials on its own).
+		return protocol.CommandResult{Status: protocol.ResultSucceeded, Output: "rebooted"}, d.due
 	case protocol.CmdSync:
-		return protocol.CommandResult{Status: protocol.ResultSucceeded, Output: "check-in requested"}, d.due
+		d.needFull = true
+		return protocol.CommandResult{Status: protocol.ResultSucceeded, Output: "checking in with a full app list"}, d.due
 	case protocol.CmdLock:
 		return ok("locked")
 	case protocol.CmdWipe:

@@ -44,11 +44,14 @@ type device struct {
 	rng      *rand.Rand         // failures and app churn
 	seen     map[string]seenCmd // commands already taken, by ID
 	failures int                // check-ins failed in a row
+	lastFull time.Time          // last full app list sent (Clock)
+	down     time.Time          // rebooting until then (real time)
 	ctx      context.Context    // the device's life within Run
 	cancel   context.CancelFunc
 	timer    *time.Timer
-	conn     *websocket.Conn
-	lastPing time.Time
+	conn     *websocket.Conn    // the push socket, while open
+	ping     *time.Timer        // next ping of conn
+	dropPoll context.CancelFunc // ends the long poll in flight
 
 	exec    sync.Mutex // one command at a time, as an agent does
 	checkMu sync.Mutex // one check-in at a time
@@ -120,6 +123,7 @@ func (d *device) enroll(ctx context.Context) error {
 		ep := resp.Endpoints
 		d.f.endpoints.CompareAndSwap(nil, &ep)
 	}
+	d.f.noteServerTime(resp.ServerTime)
 	d.mu.Lock()
 	d.id, d.cred, d.needFull = resp.DeviceID, resp.Credential, true
 	if resp.CheckInIntervalSeconds > 0 {
@@ -142,7 +146,7 @@ func (d *device) start(ctx context.Context) {
 	if d.f.opts.UsePush {
 		d.f.tasks.Go(func() { d.push(dctx) })
 	} else {
-		d.f.tasks.Go(func() { d.poll(dctx) })
+		d.f.tasks.Go(func() { d.poll(dctx, time.Time{}) })
 	}
 }
 
@@ -221,6 +225,15 @@ func (d *device) scheduleNext(err error) {
 	}
 }
 
+// retryAfter sets the timer for a check-in after d.
+func (d *device) retryAfter(wait time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil && !d.stopped && d.ctx != nil && d.ctx.Err() == nil {
+		d.timer.Reset(wait)
+	}
+}
+
 // checkIn reports the device's state and takes the answer's commands.
 func (d *device) checkIn(ctx context.Context) error {
 	cred := d.credential()
@@ -244,6 +257,7 @@ func (d *device) checkIn(ctx context.Context) error {
 		return err
 	}
 	d.f.c.checkInsOK.Add(1)
+	d.f.noteServerTime(resp.ServerTime)
 	d.mu.Lock()
 	if d.f.opts.CheckInEvery == 0 && resp.CheckInIntervalSeconds > 0 {
 		d.interval = time.Duration(resp.CheckInIntervalSeconds) * time.Second
@@ -261,7 +275,6 @@ func (d *device) checkIn(ctx context.Context) error {
 	d.mu.Unlock()
 	d.f.c.refusals.Add(int64(len(resp.Refused)))
 	d.receive(resp.Commands)
-	d.pingPush(ctx)
 	return nil
 }
 
@@ -279,13 +292,16 @@ func (d *device) buildCheckIn() (protocol.CheckInRequest, reported) {
 	defer d.mu.Unlock()
 	p := d.p
 	d.batt.advance(&p.battery, now)
-	if !d.needFull {
-		d.churn()
-	}
 	req := protocol.CheckInRequest{Protocol: protocol.Version}
 	if !d.agentOn {
-		req.Inventory = &protocol.Inventory{AgentVersion: AgentVersion, AgentState: "disabled"}
+		// A disabled agent checks in only to learn when it is enabled again.
 		return req, reported{}
+	}
+	if now.Sub(d.lastFull) >= 24*time.Hour {
+		d.needFull = true // at least once a day
+	}
+	if !d.needFull {
+		d.churn()
 	}
 	uptime := int64(now.Sub(d.bootAt) / time.Second)
 	inv := &protocol.Inventory{
@@ -311,6 +327,7 @@ func (d *device) buildCheckIn() (protocol.CheckInRequest, reported) {
 			}
 		}
 		req.Apps = &protocol.AppReport{Full: full}
+		d.lastFull = now
 	case len(d.added)+len(d.removed) > 0:
 		rep := &protocol.AppReport{Removed: d.removed}
 		for _, pkg := range d.added {
@@ -444,18 +461,37 @@ func without(s []string, v string) []string {
 	return s
 }
 
-// push holds the device's WebSocket, reconnecting with backoff and jitter.
+// downFor is how long the device is still rebooting.
+func (d *device) downFor() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return time.Until(d.down)
+}
+
+// push holds the device's WebSocket as the protocol asks: reconnect with
+// full-jitter backoff (1 s doubling to 5 min, reset once a connection
+// lasted a minute), stop on 401, and long-poll for a while when the server
+// answers without upgrading.
 func (d *device) push(ctx context.Context) {
-	b := backoff{base: 500 * time.Millisecond, cap: 30 * time.Second}
+	b := backoff{base: time.Second, cap: 5 * time.Minute}
 	for ctx.Err() == nil {
+		if !sleep(ctx, d.downFor()) {
+			return
+		}
 		conn, err := d.dial(ctx)
-		if err != nil {
-			if isStatus(err, http.StatusUnauthorized) {
-				d.stop("credential refused at push")
-				return
-			}
+		switch {
+		case err == nil:
+		case isStatus(err, http.StatusUnauthorized):
+			d.stop("credential refused at push")
+			return
+		case upgradeRefused(err):
+			d.f.log.Debug("no WebSocket; long-polling for a while", "device", d.id, "err", err)
+			d.f.c.pushFallbacks.Add(1)
+			d.poll(ctx, time.Now().Add(jitter(5*time.Minute, 0.2)))
+			continue
+		default:
 			d.f.log.Debug("push dial failed", "device", d.id, "err", err)
-			sleep(ctx, b.next())
+			b.after(ctx, err)
 			continue
 		}
 		connected := time.Now()
@@ -463,14 +499,16 @@ func (d *device) push(ctx context.Context) {
 		d.f.c.pushConnects.Add(1)
 		d.mu.Lock()
 		d.conn = conn
+		d.ping = time.AfterFunc(jitter(d.f.opts.PingEvery, 0.1), func() { d.f.spawn(func() { d.pingPush(ctx, conn) }) })
 		d.mu.Unlock()
-		// Commands queued while the socket was down wait on the server.
-		if _, err := d.fetch(ctx, 0); err != nil && isStatus(err, http.StatusUnauthorized) {
+		// Pushes sent while the socket was down are not replayed.
+		if _, err := d.fetch(ctx, 0); isStatus(err, http.StatusUnauthorized) {
 			d.stop("credential refused at commands")
 		}
 		err = d.readPush(ctx, conn)
 		d.mu.Lock()
 		d.conn = nil
+		d.ping.Stop()
 		d.mu.Unlock()
 		d.f.c.pushConnected.Add(-1)
 		conn.CloseNow()
@@ -478,11 +516,19 @@ func (d *device) push(ctx context.Context) {
 			return
 		}
 		d.f.log.Debug("push socket closed", "device", d.id, "err", err)
-		if time.Since(connected) > 30*time.Second {
+		if time.Since(connected) >= time.Minute {
 			b.reset()
 		}
 		sleep(ctx, b.next())
 	}
+}
+
+// upgradeRefused reports whether the server (or a proxy) answered the
+// WebSocket dial with a plain HTTP answer that retrying will not change.
+func upgradeRefused(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Status != http.StatusUnauthorized &&
+		se.Status != http.StatusTooManyRequests && se.Status < 500
 }
 
 // dial opens the push WebSocket.
@@ -491,6 +537,7 @@ func (d *device) dial(ctx context.Context) (*websocket.Conn, error) {
 	defer cancel()
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+d.credential())
+	h.Set("User-Agent", "steward-sim/"+AgentVersion)
 	conn, resp, err := websocket.Dial(ctx, d.f.url(d.f.path("push"), nil), &websocket.DialOptions{
 		HTTPClient: d.f.client, HTTPHeader: h,
 	})
@@ -520,49 +567,61 @@ func (d *device) readPush(ctx context.Context, conn *websocket.Conn) error {
 		case protocol.PushCommands:
 			if len(m.Commands) > 0 {
 				d.receive(m.Commands)
-			} else if _, err := d.fetch(ctx, 0); err != nil && isStatus(err, http.StatusUnauthorized) {
+			} else if _, err := d.fetch(ctx, 0); isStatus(err, http.StatusUnauthorized) {
 				d.stop("credential refused at commands")
 			}
 		case protocol.PushPoke:
 			d.due()
-		}
+		} // other types are for later agents
 	}
 }
 
-// pingPush checks a push socket that has been quiet for a while, so a
-// connection that died without a word is noticed at the next check-in.
-func (d *device) pingPush(ctx context.Context) {
-	d.mu.Lock()
-	conn := d.conn
-	if conn == nil || time.Since(d.lastPing) < time.Minute {
-		d.mu.Unlock()
+// pingPush pings the socket and schedules the next ping; a socket whose
+// pong does not come is closed, and the reader dials again.
+func (d *device) pingPush(ctx context.Context, conn *websocket.Conn) {
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err := conn.Ping(pctx)
+	cancel()
+	if err != nil {
+		conn.CloseNow()
 		return
 	}
-	d.lastPing = time.Now()
-	d.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := conn.Ping(ctx); err != nil {
-		conn.CloseNow() // the reader sees it and reconnects
+	d.f.c.pings.Add(1)
+	d.mu.Lock()
+	if d.conn == conn {
+		d.ping.Reset(jitter(d.f.opts.PingEvery, 0.1))
 	}
+	d.mu.Unlock()
 }
 
-// poll long-polls for commands.
-func (d *device) poll(ctx context.Context) {
-	b := backoff{base: 500 * time.Millisecond, cap: 30 * time.Second}
-	wait := int(d.f.opts.PollWait / time.Second)
-	for ctx.Err() == nil {
+// poll long-polls for commands until ctx ends or, if until is not zero,
+// until then: each answer is followed at once by the next request, errors
+// by full-jitter backoff.
+func (d *device) poll(ctx context.Context, until time.Time) {
+	b := backoff{base: time.Second, cap: 5 * time.Minute}
+	wait := max(int(d.f.opts.PollWait/time.Second), 1)
+	for ctx.Err() == nil && (until.IsZero() || time.Now().Before(until)) {
+		if !sleep(ctx, d.downFor()) {
+			return
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		d.mu.Lock()
+		d.dropPoll = cancel
+		d.mu.Unlock()
 		start := time.Now()
-		n, err := d.fetch(ctx, max(wait, 1))
+		n, err := d.fetch(pctx, wait)
+		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return
+		case pctx.Err() != nil:
+			// Cut by a reboot: the loop waits for the boot.
 		case isStatus(err, http.StatusUnauthorized):
 			d.stop("credential refused at commands")
 			return
 		case err != nil:
 			d.f.log.Debug("long poll failed", "device", d.id, "err", err)
-			sleep(ctx, b.next())
+			b.after(ctx, err)
 		default:
 			b.reset()
 			if n == 0 && time.Since(start) < time.Second {
@@ -587,4 +646,19 @@ func (d *device) fetch(ctx context.Context, wait int) (int, error) {
 	}
 	d.receive(resp.Commands)
 	return len(resp.Commands), nil
+}
+
+// reboot takes the device down for a while: its socket and long poll drop,
+// its check-ins wait, and it comes back (reconnects, checks in) after.
+func (d *device) reboot(boot time.Duration) {
+	d.mu.Lock()
+	d.down = time.Now().Add(boot)
+	conn, drop := d.conn, d.dropPoll
+	d.mu.Unlock()
+	if conn != nil {
+		conn.Close(websocket.StatusGoingAway, "rebooting")
+	}
+	if drop != nil {
+		drop()
+	}
 }

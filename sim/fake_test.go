@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,12 +32,16 @@ type fakeServer struct {
 	code     string
 	interval int // seconds
 	keepAll  bool
+	expiry   time.Duration // commands expire this long after they are queued
+	noPush   bool          // answer the WebSocket dial 404, as behind a proxy that strips Upgrade
+	throttle atomic.Int64  // answer this many more enrollments 429 with Retry-After: 1
 
 	mu         sync.Mutex
 	devices    map[string]*fakeDevice // by device ID
 	byHardware map[string]*fakeDevice
 	seq        int
 	violations []string
+	pings      atomic.Int64
 }
 
 type fakeDevice struct {
@@ -52,13 +57,14 @@ type fakeDevice struct {
 }
 
 type fakeCommand struct {
-	cmd     protocol.Command
-	acks    int
-	results []protocol.CommandResult
+	cmd       protocol.Command
+	acks      int
+	results   []protocol.CommandResult
+	cancelled bool
 }
 
 func newFakeServer(tb testing.TB) *fakeServer {
-	s := &fakeServer{code: "ACT-TEST", interval: 3600, keepAll: true,
+	s := &fakeServer{code: "ACT-TEST", interval: 3600, keepAll: true, expiry: 24 * time.Hour,
 		devices: map[string]*fakeDevice{}, byHardware: map[string]*fakeDevice{}}
 	s.Server = httptest.NewServer(s.routes())
 	if tb != nil {
@@ -102,32 +108,30 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, e)
 }
 
-// decode reads a body strictly, as the real server does.
-func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid", err.Error())
-		return false
-	}
-	return true
+// refuse answers a body the protocol's decoders refused, and counts it: the
+// simulator must never send one.
+func (s *fakeServer) refuse(w http.ResponseWriter, err error) {
+	s.violate("refused body: %v", err)
+	writeError(w, http.StatusBadRequest, "invalid", err.Error())
 }
 
 func (s *fakeServer) enroll(w http.ResponseWriter, r *http.Request) {
-	var req protocol.EnrollRequest
-	if !decode(w, r, protocol.MaxEnrollBody, &req) {
+	if s.throttle.Add(-1) >= 0 {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "rate_limited", "slow down")
+		return
+	}
+	req, err := protocol.DecodeEnroll(r.Body)
+	if err != nil {
+		s.refuse(w, err)
 		return
 	}
 	switch {
 	case req.ActivationCode != s.code:
-		writeError(w, http.StatusForbidden, "forbidden", "unknown activation code")
+		writeError(w, http.StatusNotFound, "not_found", "unknown activation code")
 		return
-	case req.Protocol != protocol.Version || req.Hardware.ID == "" || req.Platform != "android":
-		writeError(w, http.StatusBadRequest, "invalid", "bad enrollment")
-		return
-	case req.Ownership != protocol.OwnershipCompany && req.Ownership != protocol.OwnershipPersonal:
-		writeError(w, http.StatusBadRequest, "invalid", "bad ownership")
-		return
+	case req.Platform != protocol.PlatformAndroid:
+		s.violate("device %s enrolled as %q", req.Hardware.ID, req.Platform)
 	}
 	if req.Ownership == protocol.OwnershipPersonal && req.Hardware.Serial != "" {
 		s.violate("personal device %s sent a serial at enrollment", req.Hardware.ID)
@@ -140,7 +144,7 @@ func (s *fakeServer) enroll(w http.ResponseWriter, r *http.Request) {
 		s.devices[d.id] = d
 		s.byHardware[req.Hardware.ID] = d
 	}
-	d.enroll = req
+	d.enroll = *req
 	d.credential = d.id + ".secret" + strconv.Itoa(s.seq)
 	resp := protocol.EnrollResponse{
 		Protocol: protocol.Version, DeviceID: d.id, SupportID: "SUP" + d.id[3:], Credential: d.credential,
@@ -157,8 +161,9 @@ func (s *fakeServer) auth(w http.ResponseWriter, r *http.Request) *fakeDevice {
 	id, _, _ := strings.Cut(cred, ".")
 	s.mu.Lock()
 	d := s.devices[id]
+	valid := d != nil && d.credential != "" && d.credential == cred
 	s.mu.Unlock()
-	if !ok || d == nil || d.credential != cred {
+	if !ok || !valid {
 		writeError(w, http.StatusUnauthorized, "unauthenticated", "bad device credential")
 		return nil
 	}
@@ -170,19 +175,31 @@ func (s *fakeServer) checkIn(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
-	var req protocol.CheckInRequest
-	if !decode(w, r, protocol.MaxCheckInBody, &req) {
+	decoded, err := protocol.DecodeCheckIn(r.Body)
+	if err != nil {
+		s.refuse(w, err)
 		return
 	}
+	req := *decoded
 	personal := d.enroll.Ownership == protocol.OwnershipPersonal
 	var refused []string
-	if inv := req.Inventory; inv != nil && personal {
-		if inv.SIM != nil {
-			s.violate("personal device %s sent a SIM", d.id)
-			refused = append(refused, "sim")
+	if personal {
+		if inv := req.Inventory; inv != nil && (inv.Serial != "" || inv.GPSEnabled != nil || inv.IP != "") {
+			s.violate("personal device %s sent a serial, IP address or GPS status", d.id)
 		}
-		if inv.Serial != "" || inv.GPSEnabled != nil {
-			s.violate("personal device %s sent a serial or GPS status", d.id)
+		// The real server's rule; the copy keeps what was sent for the test.
+		stripped := req
+		if req.Apps != nil {
+			a := *req.Apps
+			a.Full, a.Added = slices.Clone(a.Full), slices.Clone(a.Added)
+			stripped.Apps = &a
+		}
+		if req.Inventory != nil {
+			inv := *req.Inventory
+			stripped.Inventory = &inv
+		}
+		if refused = protocol.StripPersonal(&stripped); len(refused) > 0 {
+			s.violate("personal device %s sent %v", d.id, refused)
 		}
 	}
 	s.mu.Lock()
@@ -222,7 +239,7 @@ func (s *fakeServer) checkIn(w http.ResponseWriter, r *http.Request) {
 func (d *fakeDevice) pendingLocked() []protocol.Command {
 	out := []protocol.Command{}
 	for _, c := range d.commands {
-		if c.acks == 0 {
+		if c.acks == 0 && !c.cancelled {
 			out = append(out, c.cmd)
 		}
 	}
@@ -273,17 +290,20 @@ func (s *fakeServer) command(w http.ResponseWriter, r *http.Request) (*fakeDevic
 }
 
 func (s *fakeServer) ack(w http.ResponseWriter, r *http.Request) {
-	_, c := s.command(w, r)
+	d, c := s.command(w, r)
 	if c == nil {
 		return
 	}
-	var body struct{}
-	if !decode(w, r, 1<<10, &body) {
-		return
+	if n, _ := io.Copy(io.Discard, r.Body); n > 0 || r.Header.Get("Content-Type") != "" {
+		s.violate("device %s sent a body with the ack of %s", d.id, c.cmd.ID)
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(c.results) > 0 || c.cancelled {
+		writeError(w, http.StatusConflict, "conflict", "The command is finished; do not act on it.")
+		return
+	}
 	c.acks++
-	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -292,10 +312,12 @@ func (s *fakeServer) result(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	var res protocol.CommandResult
-	if !decode(w, r, protocol.MaxResultBody, &res) {
+	decoded, err := protocol.DecodeResult(r.Body)
+	if err != nil {
+		s.refuse(w, err)
 		return
 	}
+	res := *decoded
 	s.mu.Lock()
 	if c.acks == 0 {
 		s.violations = append(s.violations, fmt.Sprintf("device %s sent a result before the ack of %s", d.id, c.cmd.ID))
@@ -307,6 +329,8 @@ func (s *fakeServer) result(w http.ResponseWriter, r *http.Request) {
 			d.disabled = true
 		case protocol.CmdAgentEnable:
 			d.disabled = false
+		case protocol.CmdWipe:
+			d.credential = "" // the real server deletes the device: 401 from now on
 		}
 	}
 	s.mu.Unlock()
@@ -318,7 +342,13 @@ func (s *fakeServer) push(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
-	conn, err := websocket.Accept(w, r, nil)
+	if s.noPush {
+		writeError(w, http.StatusNotFound, "not_found", "no WebSocket here")
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		OnPingReceived: func(context.Context, []byte) bool { s.pings.Add(1); return true },
+	})
 	if err != nil {
 		return
 	}
@@ -357,7 +387,7 @@ func (s *fakeServer) enqueue(typ string, payload any, only ...string) map[string
 			continue
 		}
 		c := protocol.Command{ID: fmt.Sprintf("cmd-%s-%d", d.id, len(d.commands)), Type: typ,
-			ExpiresAt: time.Now().Add(24 * time.Hour).UTC()}
+			ExpiresAt: time.Now().Add(s.expiry).UTC()}
 		if payload != nil {
 			c.Payload, _ = json.Marshal(payload)
 		}
@@ -377,6 +407,19 @@ func (s *fakeServer) enqueue(typ string, payload any, only ...string) map[string
 		}
 	}
 	return ids
+}
+
+// connected counts the push sockets the server holds.
+func (s *fakeServer) connected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, d := range s.devices {
+		if d.conn != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // poke asks every connected device to check in.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,10 +19,11 @@ import (
 
 // StatusError is a server's error answer.
 type StatusError struct {
-	Op      string // enroll, checkin, commands, ack, result, push
-	Status  int
-	Code    string // the protocol error code, if the body had one
-	Message string
+	Op         string // enroll, checkin, commands, ack, result, push
+	Status     int
+	Code       string // the protocol error code, if the body had one
+	Message    string
+	RetryAfter time.Duration // from a Retry-After header in seconds
 }
 
 func (e *StatusError) Error() string {
@@ -50,6 +52,9 @@ func transient(err error) bool {
 func statusError(op string, resp *http.Response) error {
 	defer resp.Body.Close()
 	e := &StatusError{Op: op, Status: resp.StatusCode}
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+		e.RetryAfter = time.Duration(min(secs, 3600)) * time.Second
+	}
 	var body protocol.Error
 	if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body) == nil {
 		e.Code, e.Message = body.Error.Code, body.Error.Message
@@ -102,17 +107,24 @@ func joinPath(base, p string) string {
 
 func pathEscape(s string) string { return url.PathEscape(s) }
 
-// call sends in as JSON and decodes the answer into out (if not nil).
+// call sends in as JSON (nothing if in is nil) and decodes the answer into
+// out (if not nil).
 func (f *Fleet) call(ctx context.Context, method, path, cred string, in, out any) error {
-	body, err := json.Marshal(in)
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, f.url(path, nil), body)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, f.url(path, nil), bytes.NewReader(body))
-	if err != nil {
-		return err
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Content-Type", "application/json")
 	return f.do(req, cred, opName(path), out)
 }
 
@@ -177,7 +189,7 @@ func (f *Fleet) retry(ctx context.Context, op string, fn func(context.Context) e
 			return err
 		}
 		f.log.Debug("retrying", "op", op, "attempt", attempt+1, "err", err)
-		if !sleep(ctx, b.next()) {
+		if !b.after(ctx, err) {
 			return err
 		}
 	}

@@ -26,9 +26,9 @@ type profile struct {
 	pending    string // pending OS update, "" for none
 	serial     string // "" on personal devices: a work profile cannot read it
 	sim        *protocol.SIM
-	ip         string
-	signature  string
-	gps        bool // location services on (company devices only report it)
+	ip         string // "" on personal devices
+	signature  string // the build fingerprint
+	gps        bool   // location services on (company devices only report it)
 	battery    batteryProfile
 }
 
@@ -95,26 +95,23 @@ func newProfile(seed int64, i int, personalShare float64, start time.Time, ctry 
 	behind += 2 * (m.MaxOS - p.os)
 	first := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
 	p.patch = first.AddDate(0, -behind, m.PatchDay-1).Format(time.DateOnly)
+	// A pending update is the next OS version, or the next patch level.
 	switch {
 	case p.os < m.MaxOS && r.Float64() < 0.25:
-		p.pending = "Android " + strconv.Itoa(p.os+1)
+		p.pending = strconv.Itoa(p.os + 1)
 	case behind > 0 && r.Float64() < 0.08:
-		p.pending = "Security patch " + first.AddDate(0, 0, m.PatchDay-1).Format(time.DateOnly)
+		p.pending = first.AddDate(0, 0, m.PatchDay-1).Format(time.DateOnly)
 	}
 
 	serial := pattern(r, m.Serial)
 	hw := sha256.Sum256(fmt.Appendf(nil, "steward-sim/%d/%d/%s", seed, i, serial))
 	p.hardwareID = hex.EncodeToString(hw[:16])
-	sig := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d/%s", m.Manufacturer, m.Name, p.os, p.patch[:7]))
-	p.signature = hex.EncodeToString(sig[:])
+	p.signature = fingerprint(m, p.os, p.patch)
 
 	if p.personal {
+		// A work profile cannot read the serial, the SIM or the phone
+		// number; the IP address of someone's home is left out too.
 		p.name = m.Name // Android's default device name
-		if r.Float64() < 0.3 && m.Cellular {
-			p.ip = cgnat(r)
-		} else {
-			p.ip = fmt.Sprintf("192.168.%d.%d", []int{0, 1, 178, 2}[r.IntN(4)], 2+r.IntN(250))
-		}
 	} else {
 		p.serial = serial
 		prefix := map[kind]string{kindPhone: "PHONE", kindRugged: "SCAN", kindTablet: "TAB"}[m.Kind]
@@ -135,6 +132,19 @@ func newProfile(seed int64, i int, personalShare float64, start time.Time, ctry 
 	}
 	p.battery = newBatteryProfile(r, m.Kind, p.personal)
 	return p
+}
+
+// fingerprint is the build fingerprint (Build.FINGERPRINT) of a model's
+// build for an OS version and patch level, the same on every unit:
+// brand/product/device:version/build-id/incremental:type/tags.
+func fingerprint(m *model, osVersion int, patch string) string {
+	prefix := map[int]string{11: "RKQ1", 12: "SP1A", 13: "TP1A", 14: "UP1A", 15: "AP3A"}[osVersion]
+	h := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d/%s", m.Manufacturer, m.Name, osVersion, patch))
+	date := strings.ReplaceAll(patch[2:], "-", "")
+	build := fmt.Sprintf("%s.%s.%03d", prefix, date, int(h[0])%20+1)
+	incremental := fmt.Sprintf("%d", (uint32(h[1])<<16|uint32(h[2])<<8|uint32(h[3]))%9_000_000+1_000_000)
+	brand := strings.ToLower(m.Manufacturer)
+	return fmt.Sprintf("%s/%s/%s:%d/%s/%s:user/release-keys", brand, m.Codename, m.Codename, osVersion, build, incremental)
 }
 
 // weighted returns an index drawn with the given weights.

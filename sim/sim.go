@@ -72,9 +72,13 @@ type Options struct {
 	UsePush bool
 	// CheckInEvery overrides the check-in interval the server asks for.
 	CheckInEvery time.Duration
-	// PollWait is how long a long poll asks the server to hold (default
-	// 50 s, at most protocol.MaxWaitSeconds).
+	// PollWait is how long a long poll asks the server to hold (default and
+	// at most protocol.MaxWaitSeconds).
 	PollWait time.Duration
+	// PingEvery is how often a push socket is pinged (default 50 s, ±10 %;
+	// the protocol asks for at least once a minute). A socket whose pong
+	// does not come within 10 s is closed and dialled again.
+	PingEvery time.Duration
 	// Workers bounds concurrent enrollments and check-ins (default 64).
 	Workers int
 	// HTTPClient is shared by every device. Default: NewHTTPClient(Devices).
@@ -100,6 +104,9 @@ type Fleet struct {
 	endpoints atomic.Pointer[protocol.Endpoints]
 	queue     chan *device // devices due for a check-in; each at most once
 	c         counters
+	// offset is the server's clock minus the fleet's, from the latest
+	// server_time, in nanoseconds: command expiry is judged by the server's clock.
+	offset atomic.Int64
 
 	timesMu sync.Mutex
 	times   map[string]*CommandTiming
@@ -140,9 +147,12 @@ func New(o Options) (*Fleet, error) {
 		o.Workers = 64
 	}
 	if o.PollWait <= 0 {
-		o.PollWait = 50 * time.Second
+		o.PollWait = protocol.MaxWaitSeconds * time.Second
 	}
 	o.PollWait = min(o.PollWait, protocol.MaxWaitSeconds*time.Second)
+	if o.PingEvery <= 0 {
+		o.PingEvery = 50 * time.Second
+	}
 
 	f := &Fleet{
 		opts: o, base: base, client: o.HTTPClient, log: o.Logger, clock: o.Clock, delay: o.CommandDelay,
@@ -336,6 +346,10 @@ func (f *Fleet) checkInWorker(ctx context.Context) {
 			if dctx == nil || dctx.Err() != nil {
 				continue
 			}
+			if wait := d.downFor(); wait > 0 {
+				d.retryAfter(wait) // rebooting: check in once up
+				continue
+			}
 			err := d.checkIn(dctx)
 			d.scheduleNext(err)
 		}
@@ -374,19 +388,42 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// backoff is exponential backoff with full jitter.
+// backoff is exponential backoff with full jitter: a random wait between 0
+// and a bound that starts at base and doubles after each failure up to cap.
 type backoff struct {
 	base, cap time.Duration
 	n         int
 }
 
 func (b *backoff) next() time.Duration {
-	d := b.base << min(b.n, 16)
+	d := b.base << min(b.n, 20)
 	if d > b.cap || d <= 0 {
 		d = b.cap
 	}
 	b.n++
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return time.Duration(rand.Int64N(int64(d) + 1))
 }
 
 func (b *backoff) reset() { b.n = 0 }
+
+// after waits before a retry: Retry-After when the server gave one, else
+// the backoff's next wait. It reports whether ctx is still live.
+func (b *backoff) after(ctx context.Context, err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) && se.RetryAfter > 0 {
+		return sleep(ctx, se.RetryAfter)
+	}
+	return sleep(ctx, b.next())
+}
+
+// noteServerTime records the server clock's offset from the fleet's.
+func (f *Fleet) noteServerTime(t time.Time) {
+	if !t.IsZero() {
+		f.offset.Store(int64(t.Sub(f.clock.Now())))
+	}
+}
+
+// serverNow is the fleet's clock corrected by the server's offset.
+func (f *Fleet) serverNow() time.Time {
+	return f.clock.Now().Add(time.Duration(f.offset.Load()))
+}

@@ -355,15 +355,16 @@ func TestIdentifiersHaveValidFormats(t *testing.T) {
 	imeiRE := regexp.MustCompile(`^35\d{13}$`)
 	iccidRE := regexp.MustCompile(`^89\d{17,18}$`)
 	phoneRE := regexp.MustCompile(`^\+[1-9]\d{8,14}$`)
-	ipRE := regexp.MustCompile(`^(10|100|192)\.\d{1,3}\.\d{1,3}\.\d{1,3}$`)
+	ipRE := regexp.MustCompile(`^(10|100)\.\d{1,3}\.\d{1,3}\.\d{1,3}$`)
+	fingerprintRE := regexp.MustCompile(`^[a-z]+/\w+/\w+:(1[1-5])/[A-Z0-9]{4}\.\d{6}\.\d{3}/\d+:user/release-keys$`)
 	imeis := map[string]bool{}
 	for _, d := range devs {
 		inv := d.checkIns[0].Inventory
 		if !ipRE.MatchString(inv.IP) {
 			t.Errorf("IP %q", inv.IP)
 		}
-		if len(inv.SystemSignature) != 64 {
-			t.Errorf("system signature %q", inv.SystemSignature)
+		if m := fingerprintRE.FindStringSubmatch(inv.SystemSignature); m == nil || m[1] != inv.OSVersion {
+			t.Errorf("build fingerprint %q for Android %s", inv.SystemSignature, inv.OSVersion)
 		}
 		sim := inv.SIM
 		if sim == nil {
@@ -397,7 +398,7 @@ func TestCommandsAreAckedAndResultedOnce(t *testing.T) {
 			enroll(t, f)
 			run(t, f)
 			if push {
-				waitFor(t, "every push socket", func() bool { return f.Stats().PushConnected == n })
+				waitFor(t, "every push socket", func() bool { return f.Stats().PushConnected == n && s.connected() == n })
 			}
 			ids := s.enqueue(protocol.CmdLock, nil)
 			waitFor(t, "every result", func() bool {
@@ -449,7 +450,7 @@ func TestCommandEffects(t *testing.T) {
 	})
 	enroll(t, f)
 	run(t, f)
-	waitFor(t, "every push socket", func() bool { return f.Stats().PushConnected == 20 })
+	waitFor(t, "every push socket", func() bool { return f.Stats().PushConnected == 20 && s.connected() == 20 })
 
 	const pkg = "com.example.fieldservice"
 	s.enqueue(protocol.CmdInstallApp, protocol.AppPayload{Package: pkg, VersionCode: 1203})
@@ -468,7 +469,8 @@ func TestCommandEffects(t *testing.T) {
 		if a.VersionCode != 1203 || a.WorkProfile != personal || a.System {
 			t.Errorf("device %s (personal %v) reports %+v", d.id, personal, a)
 		}
-		if st := d.commands[1].results; len(st) != 1 || st[0].Status != protocol.ResultUnsupported {
+		if st := d.commands[1].results; len(st) != 1 || st[0].Status != protocol.ResultUnsupported ||
+			st[0].Output != `Unknown command type "locate_v9".` || d.commands[1].acks != 1 {
 			t.Errorf("device %s answered an unknown command with %+v", d.id, st)
 		}
 	}
@@ -480,8 +482,9 @@ func TestCommandEffects(t *testing.T) {
 	s.enqueue(protocol.CmdWipe, nil, victim)
 	waitFor(t, "the wipe", func() bool { return f.Stats().Stopped == 1 })
 	waitFor(t, "the wiped device's socket to close", func() bool { return f.Stats().PushConnected == 19 })
-	if st := f.Stats(); st.Enrolled != 19 {
-		t.Errorf("after one wipe: %+v", st)
+	afterWipe := f.Stats()
+	if afterWipe.Enrolled != 19 {
+		t.Errorf("after one wipe: %+v", afterWipe)
 	}
 	before := map[string]int{}
 	for _, d := range s.snapshot() {
@@ -502,6 +505,9 @@ func TestCommandEffects(t *testing.T) {
 			t.Errorf("device %s stopped checking in", d.id)
 		}
 	}
+	if st := f.Stats(); st.CheckInsFailed != afterWipe.CheckInsFailed {
+		t.Errorf("the wiped device kept knocking: %d failed check-ins, %d at the wipe", st.CheckInsFailed, afterWipe.CheckInsFailed)
+	}
 	s.checkViolations(t)
 }
 
@@ -510,31 +516,29 @@ func TestAgentDisableAndEnable(t *testing.T) {
 	f := newFleet(t, s, 10, func(o *sim.Options) { o.CheckInEvery = 50 * time.Millisecond })
 	enroll(t, f)
 	run(t, f)
-	s.enqueue(protocol.CmdAgentDisable, nil)
-	waitFor(t, "disabled reports", func() bool {
+	s.enqueue(protocol.CmdAgentDisable, protocol.AgentPayload{Reason: protocol.ReasonDisabledByAdmin})
+	disabled := func(c protocol.CheckInRequest) bool { return c.Inventory == nil && c.Apps == nil }
+	waitFor(t, "bare check-ins", func() bool {
 		for _, d := range s.snapshot() {
-			if len(d.checkIns) == 0 {
-				return false
-			}
-			last := d.checkIns[len(d.checkIns)-1]
-			if last.Inventory.AgentState != "disabled" {
+			if len(d.checkIns) == 0 || !disabled(d.checkIns[len(d.checkIns)-1]) {
 				return false
 			}
 		}
 		return true
 	})
+	// A disabled agent runs nothing but agent_enable: it acks and fails the rest.
+	s.enqueue(protocol.CmdLock, nil)
+	waitFor(t, "the lock results", func() bool { return f.Stats().CommandsFailed == 10 })
 	for _, d := range s.snapshot() {
-		last := d.checkIns[len(d.checkIns)-1]
-		if last.Apps != nil || last.Inventory.Battery != nil || last.Inventory.Model != "" {
-			t.Errorf("disabled device %s still reports %+v", d.id, last.Inventory)
+		if r := d.commands[1].results; len(r) != 1 || r[0].Status != protocol.ResultFailed || r[0].Output != "The agent is disabled." {
+			t.Errorf("device %s: lock while disabled gave %+v", d.id, r)
 		}
 	}
-	// Enabled again, the agent reports in full: inventory and the whole app
-	// list, which the server may have dropped while it was disabled.
+	// Enabled again, it reports in full: inventory and the whole app list.
 	s.enqueue(protocol.CmdAgentEnable, nil)
-	waitFor(t, "enabled reports", func() bool {
+	waitFor(t, "full reports", func() bool {
 		for _, d := range s.snapshot() {
-			if d.checkIns[len(d.checkIns)-1].Inventory.AgentState != "enabled" {
+			if disabled(d.checkIns[len(d.checkIns)-1]) {
 				return false
 			}
 		}
@@ -542,12 +546,123 @@ func TestAgentDisableAndEnable(t *testing.T) {
 	})
 	for _, d := range s.snapshot() {
 		for i := 1; i < len(d.checkIns); i++ {
-			prev, cur := d.checkIns[i-1].Inventory, d.checkIns[i]
-			if prev.AgentState == "disabled" && cur.Inventory.AgentState == "enabled" &&
-				(cur.Apps == nil || cur.Apps.Full == nil || cur.Inventory.Model == "") {
+			if prev, cur := d.checkIns[i-1], d.checkIns[i]; disabled(prev) && !disabled(cur) &&
+				(cur.Apps == nil || cur.Apps.Full == nil || cur.Inventory.AgentState != "enabled") {
 				t.Errorf("device %s resumed without a full report", d.id)
 			}
 		}
+	}
+	s.checkViolations(t)
+}
+
+func TestSyncChecksInWithAFullList(t *testing.T) {
+	s := newFakeServer(t)
+	f := newFleet(t, s, 20, func(o *sim.Options) { o.UsePush = true })
+	enroll(t, f)
+	run(t, f)
+	waitFor(t, "the first check-ins", func() bool { return f.Stats().CheckInsOK == 20 })
+	s.enqueue(protocol.CmdSync, nil)
+	waitFor(t, "a second check-in each", func() bool {
+		for _, d := range s.snapshot() {
+			if d.count < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, d := range s.snapshot() {
+		if c := d.checkIns[1]; c.Apps == nil || c.Apps.Full == nil {
+			t.Errorf("device %s: check-in after sync without a full list", d.id)
+		}
+	}
+	s.checkViolations(t)
+}
+
+func TestRebootDropsTheSocketUntilBooted(t *testing.T) {
+	s := newFakeServer(t)
+	const boot = 300 * time.Millisecond
+	f := newFleet(t, s, 20, func(o *sim.Options) {
+		o.UsePush = true
+		o.CommandDelay = func(typ string) time.Duration {
+			if typ == protocol.CmdReboot {
+				return boot
+			}
+			return time.Millisecond
+		}
+	})
+	enroll(t, f)
+	run(t, f)
+	waitFor(t, "every push socket", func() bool { return f.Stats().PushConnected == 20 && s.connected() == 20 })
+	waitFor(t, "the first check-ins", func() bool { return f.Stats().CheckInsOK == 20 })
+	start := time.Now()
+	s.enqueue(protocol.CmdReboot, nil)
+	waitFor(t, "the sockets to drop", func() bool { return f.Stats().PushConnected == 0 })
+	waitFor(t, "the reboots to finish", func() bool { return f.Stats().CommandsSucceeded == 20 })
+	if took := time.Since(start); took < boot {
+		t.Errorf("reboots reported after %v, before the %v boot", took, boot)
+	}
+	waitFor(t, "every socket back and a check-in after boot", func() bool {
+		return f.Stats().PushConnected == 20 && f.Stats().CheckInsOK >= 40
+	})
+	for _, d := range s.snapshot() {
+		if up := *d.checkIns[len(d.checkIns)-1].Inventory.UptimeSeconds; up != 0 {
+			t.Errorf("device %s reports %d s of uptime after a reboot (the clock stands still)", d.id, up)
+		}
+	}
+	s.checkViolations(t)
+}
+
+func TestPushSocketsArePinged(t *testing.T) {
+	s := newFakeServer(t)
+	f := newFleet(t, s, 10, func(o *sim.Options) { o.UsePush, o.PingEvery = true, 30*time.Millisecond })
+	enroll(t, f)
+	run(t, f)
+	waitFor(t, "three pings a socket", func() bool { return s.pings.Load() >= 30 && f.Stats().Pings >= 30 })
+	if st := f.Stats(); st.PushConnects != 10 {
+		t.Errorf("%d dials for 10 devices: pings broke sockets", st.PushConnects)
+	}
+}
+
+func TestFallsBackToLongPolling(t *testing.T) {
+	s := newFakeServer(t)
+	s.noPush = true
+	f := newFleet(t, s, 20, func(o *sim.Options) { o.UsePush = true })
+	enroll(t, f)
+	run(t, f)
+	waitFor(t, "the fallbacks", func() bool { return f.Stats().PushFallbacks == 20 })
+	s.enqueue(protocol.CmdLock, nil)
+	waitFor(t, "the results, by long poll", func() bool { return f.Stats().CommandsSucceeded == 20 })
+	if st := f.Stats(); st.PushConnected != 0 || st.PushConnects != 0 {
+		t.Errorf("sockets on a server without them: %+v", st)
+	}
+	s.checkViolations(t)
+}
+
+func TestExpiredCommandsAreNotRun(t *testing.T) {
+	s := newFakeServer(t)
+	s.expiry = -time.Minute
+	// The fleet's clock is in 2025; expiry is judged by the server's clock.
+	f := newFleet(t, s, 20, nil)
+	enroll(t, f)
+	run(t, f)
+	s.enqueue(protocol.CmdLock, nil)
+	waitFor(t, "the expired commands to be seen", func() bool { return f.Stats().CommandsExpired >= 20 })
+	for _, d := range s.snapshot() {
+		if d.commands[0].acks != 0 {
+			t.Errorf("device %s acknowledged an expired command", d.id)
+		}
+	}
+	s.checkViolations(t)
+}
+
+func TestEnrollHonoursRetryAfter(t *testing.T) {
+	s := newFakeServer(t)
+	s.throttle.Store(1)
+	f := newFleet(t, s, 1, nil)
+	start := time.Now()
+	enroll(t, f)
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("enrolled %v after a 429 with Retry-After: 1", took)
 	}
 	s.checkViolations(t)
 }
@@ -557,7 +672,7 @@ func TestPushPokeAndReconnect(t *testing.T) {
 	f := newFleet(t, s, 50, func(o *sim.Options) { o.UsePush = true })
 	enroll(t, f)
 	run(t, f)
-	waitFor(t, "every push socket", func() bool { return f.Stats().PushConnected == 50 })
+	waitFor(t, "every push socket", func() bool { return f.Stats().PushConnected == 50 && s.connected() == 50 })
 	waitFor(t, "the first check-ins", func() bool { return f.Stats().CheckInsOK == 50 })
 
 	if n := s.poke(); n != 50 {
@@ -623,8 +738,8 @@ func TestBatteryFollowsTheClock(t *testing.T) {
 	// Over two days every battery is plugged in at some point.
 	plugged := map[string]bool{}
 	prev := t1
-	for range 48 {
-		clock.Advance(time.Hour)
+	for range 24 {
+		clock.Advance(2 * time.Hour)
 		checkInAll(t, f)
 		now := last()
 		for id, c := range now {

@@ -16,6 +16,8 @@ type Stats struct {
 	Stopped       int64 // devices wiped, or whose credential the server refused
 	PushConnected int64 // open push WebSockets
 	PushConnects  int64 // successful push dials, reconnections included
+	PushFallbacks int64 // dials answered without an upgrade, followed by a spell of long polling
+	Pings         int64 // push pings answered
 
 	CheckInsOK     int64
 	CheckInsFailed int64
@@ -33,10 +35,11 @@ type Stats struct {
 }
 
 type counters struct {
-	enrolled, enrollFailed, stopped, pushConnected, pushConnects               atomic.Int64
-	checkInsOK, checkInsFailed, refusals                                       atomic.Int64
-	received, duplicates, expired, acked, succeeded, failed, unsupported, gone atomic.Int64
-	requestErrors                                                              atomic.Int64
+	enrolled, enrollFailed, stopped                     atomic.Int64
+	pushConnected, pushConnects, pushFallbacks, pings   atomic.Int64
+	checkInsOK, checkInsFailed, refusals                atomic.Int64
+	received, duplicates, expired, acked                atomic.Int64
+	succeeded, failed, unsupported, gone, requestErrors atomic.Int64
 }
 
 // Stats returns the fleet's counters now.
@@ -45,6 +48,7 @@ func (f *Fleet) Stats() Stats {
 	return Stats{
 		Devices: len(f.devices), Enrolled: c.enrolled.Load(), EnrollFailed: c.enrollFailed.Load(),
 		Stopped: c.stopped.Load(), PushConnected: c.pushConnected.Load(), PushConnects: c.pushConnects.Load(),
+		PushFallbacks: c.pushFallbacks.Load(), Pings: c.pings.Load(),
 		CheckInsOK: c.checkInsOK.Load(), CheckInsFailed: c.checkInsFailed.Load(), Refusals: c.refusals.Load(),
 		CommandsReceived: c.received.Load(), CommandsDuplicate: c.duplicates.Load(), CommandsExpired: c.expired.Load(),
 		CommandsAcked: c.acked.Load(), CommandsSucceeded: c.succeeded.Load(), CommandsFailed: c.failed.Load(),
