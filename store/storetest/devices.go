@@ -553,7 +553,7 @@ func testDeviceEvents(t *testing.T, f *fixture) {
 }
 
 // testDeviceDelete deletes a device the way a confirmed wipe does: its
-// apps and history go with it; other devices keep theirs.
+// apps, history and commands go with it; other devices keep theirs.
 func testDeviceDelete(t *testing.T, f *fixture) {
 	tr := f.tree(t)
 	d := f.device(t, tr.c1, nil)
@@ -562,6 +562,11 @@ func testDeviceDelete(t *testing.T, f *fixture) {
 		ok(t, f.db.ReplaceDeviceApps(f.ctx, dev.ID, []steward.App{{Package: "com.example.a"}, {Package: "com.example.b"}}))
 		ok(t, f.db.InsertDeviceEvent(f.ctx, &steward.DeviceEvent{ID: f.id(), DeviceID: dev.ID, Kind: "enrolled", CreatedAt: f.now()}))
 	}
+	var cmds []*steward.Command
+	for _, dev := range []*steward.Device{d, d, keep} {
+		cmds = append(cmds, f.newCommand(dev, steward.CmdSync, time.Hour))
+	}
+	ok(t, f.db.InsertCommands(f.ctx, cmds))
 
 	ok(t, f.db.DeleteDevice(f.ctx, d.ID))
 	_, err := f.db.DeviceByID(f.ctx, d.ID)
@@ -574,12 +579,22 @@ func testDeviceDelete(t *testing.T, f *fixture) {
 	if es, err := f.db.ListDeviceEvents(f.ctx, d.ID, "", 0); err != nil || len(es) != 0 {
 		t.Errorf("events of the deleted device: %d (%v)", len(es), err)
 	}
+	for _, c := range cmds[:2] {
+		_, err := f.db.CommandByID(f.ctx, c.ID)
+		wantCode(t, err, steward.ENOTFOUND)
+	}
+	if n, err := f.db.CountCommands(f.ctx); err != nil || n != 1 {
+		t.Errorf("%d commands left (%v), want 1", n, err)
+	}
 
 	if as, err := f.db.ListDeviceApps(f.ctx, keep.ID); err != nil || len(as) != 2 {
 		t.Errorf("apps of the kept device: %d (%v), want 2", len(as), err)
 	}
 	if es, err := f.db.ListDeviceEvents(f.ctx, keep.ID, "", 0); err != nil || len(es) != 1 {
 		t.Errorf("events of the kept device: %d (%v), want 1", len(es), err)
+	}
+	if _, err := f.db.CommandByID(f.ctx, cmds[2].ID); err != nil {
+		t.Errorf("command of the kept device: %v", err)
 	}
 	wantCode(t, f.db.DeleteDevice(f.ctx, d.ID), steward.ENOTFOUND)
 
