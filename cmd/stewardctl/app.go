@@ -30,7 +30,8 @@ type app struct {
 	server string
 	json   bool
 
-	started       bool // the command's own code ran (so an error is not a usage error)
+	started       bool              // the command's own code ran (so an error is not a usage error)
+	fieldFlags    map[string]string // the running command's names for API fields, before the global fieldFlags
 	usingEnvToken bool
 	serverUsed    string
 }
@@ -71,7 +72,7 @@ func (a *app) rootCmd() *cobra.Command {
 		Use:   "stewardctl",
 		Short: "Administer a Steward MDM server",
 		Long: `stewardctl administers a Steward server: accounts, credits, managers,
-API tokens and the audit log.
+API tokens, the audit log, devices, commands and activation codes.
 
 Start with 'stewardctl login --server https://mdm.example.com'. The token is
 kept in your configuration folder; STEWARD_SERVER and STEWARD_TOKEN override it.`,
@@ -84,7 +85,7 @@ kept in your configuration folder; STEWARD_SERVER and STEWARD_TOKEN override it.
 	root.PersistentFlags().StringVar(&a.server, "server", "", "server URL, e.g. https://mdm.example.com (default $STEWARD_SERVER, then the one you logged in to)")
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "print the server's JSON instead of a table")
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.accountsCmd(), a.creditsCmd(), a.tokensCmd(),
-		a.auditCmd(), a.managersCmd())
+		a.auditCmd(), a.managersCmd(), a.devicesCmd(), a.commandsCmd(), a.codesCmd())
 	a.markStart(root)
 	return root
 }
@@ -163,6 +164,15 @@ var fieldFlags = map[string]string{
 	"since": "--since", "until": "--until", "limit": "--limit", "status": "the status",
 }
 
+// flagFor names the flag behind an API field: the running command's own
+// name for it, else the usual one.
+func (a *app) flagFor(field string) string {
+	if f := a.fieldFlags[field]; f != "" {
+		return f
+	}
+	return fieldFlags[field]
+}
+
 // hinted is an error with advice on what to do about it.
 type hinted struct {
 	error
@@ -204,7 +214,7 @@ func (a *app) printError(err error) {
 				fmt.Fprintln(w, "Your login has ended: run 'stewardctl login' to sign in again.")
 			}
 		case steward.EINVALID:
-			if f := fieldFlags[se.Field]; f != "" {
+			if f := a.flagFor(se.Field); f != "" {
 				fmt.Fprintf(w, "Check %s.\n", f)
 			} else if se.Field != "" {
 				fmt.Fprintf(w, "Check the value of %q.\n", se.Field)

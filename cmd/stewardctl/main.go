@@ -1,6 +1,7 @@
 // Command stewardctl administers a Steward server from the command line:
-// accounts, credits, managers, API tokens and the audit log. It speaks
-// only through the admin API client (package client).
+// accounts, credits, managers, API tokens, the audit log, devices, their
+// commands and activation codes. It speaks only through the admin API
+// client (package client).
 //
 // Sign in once with 'stewardctl login --server https://mdm.example.com';
 // the API token is kept in the user's configuration folder. STEWARD_SERVER
