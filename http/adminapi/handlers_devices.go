@@ -91,6 +91,9 @@ func (a *API) sendCommand(w http.ResponseWriter, r *http.Request) (any, error) {
 		steward.MarkAuthorized(r.Context())
 		return nil, &steward.Error{Code: steward.EINVALID, Field: "ttl_seconds", Message: "ttl_seconds is at most 90 days."}
 	}
+	if string(in.Payload) == "null" { // as absent, rather than stored and echoed as a null payload
+		in.Payload = nil
+	}
 	cmds, err := a.svc.SendCommand(r.Context(), service.CommandSend{DeviceIDs: in.DeviceIDs, Filter: in.Filter, Type: in.Type,
 		Payload: in.Payload, TTL: time.Duration(in.TTLSeconds) * time.Second, Confirm: in.Confirm})
 	if err != nil {

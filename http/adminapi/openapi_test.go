@@ -25,6 +25,7 @@ import (
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/http/adminapi"
 	"github.com/stewardmdm/steward/openapi"
+	"github.com/stewardmdm/steward/protocol"
 	"github.com/stewardmdm/steward/server"
 	"github.com/stewardmdm/steward/service"
 )
@@ -83,7 +84,8 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	if doc.OpenAPI != "3.0.3" {
 		t.Errorf("openapi = %q, want 3.0.3", doc.OpenAPI)
 	}
-	for _, name := range []string{"Error", "Account", "Manager", "APIToken", "LedgerEntry", "AuditEntry", "SecurityEvent"} {
+	for _, name := range []string{"Error", "Account", "Manager", "APIToken", "LedgerEntry", "AuditEntry", "SecurityEvent",
+		"Device", "Inventory", "App", "DeviceEvent", "Command", "CommandRequest", "ActivationCode"} {
 		if doc.Components.Schemas[name] == nil {
 			t.Errorf("components.schemas has no %s", name)
 		}
@@ -482,6 +484,14 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	c.do(specCall{method: "DELETE", path: "/api/v1/tokens/" + unknown, token: tok, want: 404})
 	c.do(specCall{method: "GET", path: "/api/v1/me", token: ci.Secret, want: 401})
 
+	// Devices, commands and activation codes, with Rita, an owner of the
+	// reseller, and Ivan, read-only in its client.
+	var ritaToken steward.APIToken
+	c.do(specCall{method: "POST", path: "/api/v1/auth/token", body: map[string]any{"email": ritaEmail, "password": "a-fourth-long-pass-5"},
+		want: 201}).decode(t, &ritaToken)
+	exerciseFleet(c, fleetActors{admin: tok, rita: ritaToken.Secret, ivan: ivanToken.Secret,
+		platform: me.Account.ID, reseller: reseller.ID, client: client.ID})
+
 	// Status and moves.
 	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + client.ID + "/status", token: tok, want: 200,
 		body: map[string]any{"status": "suspended", "reason": "Unpaid invoice"}})
@@ -544,5 +554,336 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	if len(missed) > 0 {
 		slices.Sort(missed)
 		t.Errorf("routes never answered with their success status here; add a case for each:\n\t%s", strings.Join(missed, "\n\t"))
+	}
+}
+
+// device sends a request to the device API, which the document does not
+// describe, with a device credential, and decodes the answer into out
+// unless it is nil. The sequence cannot go on without the right answer.
+func (c *specClient) device(method, path, credential string, body any, want int, out any) {
+	t := c.t
+	t.Helper()
+	var r io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if credential != "" {
+		req.Header.Set("Authorization", "Bearer "+credential)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read the response: %v", method, path, err)
+	}
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, got)
+	}
+	if out != nil {
+		if err := json.Unmarshal(got, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, got, err)
+		}
+	}
+}
+
+// fleetActors are the API tokens and accounts the device part of the
+// sequence works with: rita owns reseller, above client; ivan is read-only
+// in client.
+type fleetActors struct {
+	admin, rita, ivan          string
+	platform, reseller, client string
+}
+
+// exerciseFleet is the device part of the sequence: activation codes, three
+// devices that enroll and check in through the device protocol, then every
+// route of devices and commands.
+func exerciseFleet(c *specClient, who fleetActors) {
+	t := c.t
+	t.Helper()
+	unknown := steward.NewID(time.Now())
+	soon := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+	balance := func(account string) int64 {
+		var cr adminapi.CreditsResponse
+		c.do(specCall{method: "GET", path: "/api/v1/accounts/" + account + "/credits", token: who.admin, want: 200}).decode(t, &cr)
+		return cr.Balance
+	}
+
+	// Rita issues a code for her client; a platform administrator issues
+	// one for a client of the platform's own.
+	var code, free steward.ActivationCode
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes", token: who.rita, want: 201,
+		body: map[string]any{"account_id": who.client, "seats": 5, "valid_days": 30, "note": "Warehouse"}}).decode(t, &code)
+	if code.Code == "" || code.AccountID != who.client || code.BillingAccountID != who.reseller {
+		t.Errorf("POST /api/v1/activation-codes: code %q for %s billed to %s; want a code for the client billed to the reseller",
+			code.Code, code.AccountID, code.BillingAccountID)
+	}
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes", token: who.rita, want: 400,
+		body: map[string]any{"account_id": who.reseller, "seats": 5}})
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes", token: who.rita, want: 400,
+		body: map[string]any{"account_id": who.client, "seats": 1, "expires_at": soon.AddDate(-1, 0, 0)}})
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes", token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"account_id": who.client, "seats": 0}})
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes", token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"account_id": who.client, "seats": 1, "valid_days": 731}})
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes", token: who.ivan, want: 403,
+		body: map[string]any{"account_id": who.client, "seats": 1}})
+	var direct steward.Account
+	c.do(specCall{method: "POST", path: "/api/v1/accounts", token: who.admin, want: 201,
+		body: map[string]any{"name": "Direct Client", "kind": "client"}}).decode(t, &direct)
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes", token: who.admin, want: 201,
+		body: map[string]any{"account_id": direct.ID, "seats": 1, "expires_at": soon}}).decode(t, &free)
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes", token: who.rita, want: 404,
+		body: map[string]any{"account_id": direct.ID, "seats": 1}})
+
+	// Three devices enroll: two with Rita's code, each spending a credit of
+	// the reseller, and a kiosk with the platform's code, for free.
+	enroll := func(code, ownership, hardware, name string, want int) protocol.EnrollResponse {
+		var r protocol.EnrollResponse
+		c.device("POST", protocol.PathEnroll, "", protocol.EnrollRequest{Protocol: protocol.Version, ActivationCode: code,
+			Ownership: ownership, Platform: protocol.PlatformAndroid, Name: name, AgentVersion: "1.0.0",
+			Hardware: protocol.Hardware{ID: hardware, Manufacturer: "Fairphone", Model: "FP5", Serial: "SN-" + hardware}}, want, &r)
+		return r
+	}
+	resellerBalance, platformBalance := balance(who.reseller), balance(who.platform)
+	phone := enroll(code.Code, protocol.OwnershipCompany, "hw-phone-1", "Warehouse phone", 201)
+	tablet := enroll(strings.ToLower(strings.ReplaceAll(code.Code, "-", " ")), protocol.OwnershipPersonal, "hw-tablet-1", "Warehouse tablet", 201)
+	kiosk := enroll(free.Code, protocol.OwnershipCompany, "hw-kiosk-1", "Lobby kiosk", 201)
+	if got := balance(who.reseller); got != resellerBalance-2 {
+		t.Errorf("the reseller's balance is %d after two activations, want %d", got, resellerBalance-2)
+	}
+	if got := balance(who.platform); got != platformBalance {
+		t.Errorf("the platform's balance went from %d to %d; its codes are free", platformBalance, got)
+	}
+
+	// They check in with their inventory and a full app list. The tablet is
+	// personal: its SIM and its personal app are refused, and it does not
+	// know its battery.
+	yes, uptime := true, int64(86400)
+	var checkIn protocol.CheckInResponse
+	c.device("POST", protocol.PathCheckIn, phone.Credential, protocol.CheckInRequest{Protocol: protocol.Version,
+		Inventory: &protocol.Inventory{Manufacturer: "Fairphone", Model: "FP5", Serial: "SN-hw-phone-1", IP: "192.0.2.10",
+			SIM:       &protocol.SIM{ICCID: "8944110068256270054", IMEI: "356938035643809", PhoneNumber: "+447700900123"},
+			OSVersion: "14", PatchLevel: "2026-01-05", Battery: &protocol.Battery{Level: 81, Charging: true, Health: "good"},
+			GPSEnabled: &yes, AgentVersion: "1.0.0", AgentState: "running", UptimeSeconds: &uptime},
+		Apps: &protocol.AppReport{Full: []protocol.App{
+			{Package: "com.example.timesheet", Name: "Timesheet", VersionName: "3.1", VersionCode: 301},
+			{Package: "com.android.chrome", Name: "Chrome", VersionName: "131.0", VersionCode: 6312, System: true},
+			{Package: "org.example.scanner", Name: "Scanner", VersionCode: 7},
+		}}}, 200, &checkIn)
+	c.device("POST", protocol.PathCheckIn, tablet.Credential, protocol.CheckInRequest{Protocol: protocol.Version,
+		Inventory: &protocol.Inventory{Manufacturer: "Fairphone", Model: "FP5", OSVersion: "13",
+			SIM: &protocol.SIM{ICCID: "8944110068256270055"}},
+		Apps: &protocol.AppReport{Full: []protocol.App{
+			{Package: "com.example.timesheet", Name: "Timesheet", VersionCode: 301, WorkProfile: true},
+			{Package: "com.example.diary", Name: "My diary", VersionCode: 2},
+		}}}, 200, &checkIn)
+	if want := []string{protocol.RefusedICCID, protocol.RefusedPersonalApps}; !slices.Equal(checkIn.Refused, want) {
+		t.Errorf("the personal tablet's check-in refused %q, want %q", checkIn.Refused, want)
+	}
+
+	// Devices: Rita sees the two of her client, not the kiosk.
+	var devices adminapi.List[steward.Device]
+	c.do(specCall{method: "GET", path: "/api/v1/devices", token: who.rita, want: 200}).decode(t, &devices)
+	if len(devices.Items) != 2 {
+		t.Errorf("GET /api/v1/devices: %d devices, want 2", len(devices.Items))
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/devices?limit=1", token: who.rita, want: 200}).decode(t, &devices)
+	if devices.Next == "" {
+		t.Error("GET /api/v1/devices?limit=1: no next cursor")
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/devices?limit=1&after=" + devices.Next, token: who.rita, want: 200}).decode(t, &devices)
+	if len(devices.Items) != 1 || devices.Items[0].ID != tablet.DeviceID {
+		t.Errorf("GET /api/v1/devices?after=…: %d devices, want the tablet", len(devices.Items))
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/devices?account_id=" + who.client + "&q=TABLET&ownership=personal&os_version=13&online=true",
+		token: who.rita, want: 200}).decode(t, &devices)
+	if len(devices.Items) != 1 || devices.Items[0].ID != tablet.DeviceID {
+		t.Errorf("GET /api/v1/devices with every filter: %d devices, want the tablet", len(devices.Items))
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/devices?ownership=leased", token: who.rita, want: 400, badRequest: true})
+	c.do(specCall{method: "GET", path: "/api/v1/devices?online=maybe", token: who.rita, want: 400, badRequest: true})
+	c.do(specCall{method: "GET", path: "/api/v1/devices?account_id=" + direct.ID, token: who.rita, want: 404})
+	c.do(specCall{method: "GET", path: "/api/v1/devices", token: who.ivan, want: 200})
+
+	var d steward.Device
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + phone.DeviceID, token: who.rita, want: 200}).decode(t, &d)
+	if inv := d.Inventory; inv.BatteryLevel == nil || *inv.BatteryLevel != 81 || inv.IMEI == "" || d.AppCount != 3 || !d.Online || d.SupportID != phone.SupportID {
+		t.Errorf("GET /api/v1/devices/{phone}: battery %v, IMEI %q, %d apps, online %v; want 81, an IMEI, 3 apps, online",
+			inv.BatteryLevel, inv.IMEI, d.AppCount, d.Online)
+	}
+	d = steward.Device{} // absent fields must stay absent
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + tablet.DeviceID, token: who.ivan, want: 200}).decode(t, &d)
+	if inv := d.Inventory; inv.BatteryLevel != nil || inv.ICCID != "" || d.Refusals != 2 || d.AppCount != 1 {
+		t.Errorf("GET /api/v1/devices/{tablet}: battery %v, ICCID %q, %d refusals, %d apps; want none, none, 2, 1",
+			inv.BatteryLevel, inv.ICCID, d.Refusals, d.AppCount)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + kiosk.DeviceID, token: who.rita, want: 404})
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + kiosk.DeviceID, token: who.admin, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + unknown, token: who.admin, want: 404})
+
+	var apps adminapi.List[steward.App]
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + tablet.DeviceID + "/apps", token: who.rita, want: 200}).decode(t, &apps)
+	if len(apps.Items) != 1 || !apps.Items[0].WorkProfile {
+		t.Errorf("GET /api/v1/devices/{tablet}/apps: %+v, want the work-profile app alone", apps.Items)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + phone.DeviceID + "/apps", token: who.ivan, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + kiosk.DeviceID + "/apps", token: who.rita, want: 404})
+
+	var history adminapi.List[steward.DeviceEvent]
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + phone.DeviceID + "/history?limit=1", token: who.rita, want: 200}).decode(t, &history)
+	if len(history.Items) != 1 || history.Next == "" {
+		t.Errorf("GET /api/v1/devices/{phone}/history?limit=1: %d events and next %q, want 1 and a cursor", len(history.Items), history.Next)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + phone.DeviceID + "/history?before=" + history.Next, token: who.rita, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + phone.DeviceID + "/history?limit=lots", token: who.rita, want: 400, badRequest: true})
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + kiosk.DeviceID + "/history", token: who.rita, want: 404})
+
+	// Commands: one device, a bulk by filter, a confirmed wipe; and the
+	// refusals.
+	var sent adminapi.List[steward.Command]
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 201,
+		body: map[string]any{"device_ids": []string{phone.DeviceID}, "type": "send_message", "ttl_seconds": 3600,
+			"payload": map[string]any{"title": "Stock take", "body": "Please scan aisle 4 today."}}}).decode(t, &sent)
+	if len(sent.Items) != 1 || sent.Items[0].Status != steward.CommandQueued || sent.Items[0].BulkID != "" {
+		t.Fatalf("POST /api/v1/commands to one device: %+v, want one queued command without a bulk ID", sent.Items)
+	}
+	message := sent.Items[0]
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 201,
+		body: map[string]any{"filter": map[string]any{"query": "warehouse"}, "type": "lock",
+			"payload": map[string]any{"message": "Bring this device back to IT."}}}).decode(t, &sent)
+	if len(sent.Items) != 2 || sent.Items[0].BulkID == "" || sent.Items[0].BulkID != sent.Items[1].BulkID {
+		t.Fatalf("POST /api/v1/commands by filter: %+v, want two commands with one bulk ID", sent.Items)
+	}
+	bulk := sent.Items[0].BulkID
+	lock := sent.Items[slices.IndexFunc(sent.Items, func(c steward.Command) bool { return c.DeviceID == phone.DeviceID })]
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 201,
+		body: map[string]any{"filter": map[string]any{"ownership": "personal"}, "type": "wipe", "confirm": true}}).decode(t, &sent)
+	wipe := sent.Items[0]
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"device_ids": []string{phone.DeviceID}, "type": "wipe"}})
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"device_ids": []string{phone.DeviceID}, "type": "teleport"}})
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"device_ids": []string{phone.DeviceID}, "type": "install_app", "payload": map[string]any{"url": "https://example.com/a.apk"}}})
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"device_ids": []string{phone.DeviceID}, "type": "reboot", "ttl_seconds": 100 * 24 * 3600}})
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"device_ids": []string{phone.DeviceID}, "filter": map[string]any{}, "type": "sync"}})
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 400,
+		body: map[string]any{"filter": map[string]any{"query": "no such device"}, "type": "sync"}})
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.rita, want: 404,
+		body: map[string]any{"device_ids": []string{phone.DeviceID, kiosk.DeviceID}, "type": "sync"}})
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.ivan, want: 403,
+		body: map[string]any{"device_ids": []string{phone.DeviceID}, "type": "sync"}})
+	// A null payload is no payload: the document refuses it, the server
+	// treats it as absent and never answers with a null payload.
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.admin, want: 201, badRequest: true,
+		body: map[string]any{"device_ids": []string{kiosk.DeviceID}, "type": "sync", "payload": nil}})
+	c.do(specCall{method: "POST", path: "/api/v1/commands", token: who.admin, want: 201,
+		body: map[string]any{"device_ids": []string{kiosk.DeviceID}, "type": "install_app", "payload": map[string]any{
+			"package": "com.example.kiosk", "version_code": 12, "url": "https://mdm.example.com/apps/kiosk.apk",
+			"sha256": "9f2b5c1e8d7a6f4e3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a"}}}).decode(t, &sent)
+	kioskCommand := sent.Items[0]
+
+	// The phone fetches its commands and acknowledges the message: from
+	// then on it can no longer be cancelled. Its lock can, until the phone
+	// acknowledges it too, and then the phone is told not to act on it.
+	var pending protocol.CommandsResponse
+	c.device("GET", protocol.PathCommands, phone.Credential, nil, 200, &pending)
+	if len(pending.Commands) != 2 {
+		t.Errorf("GET %s: %d commands, want the message and the lock", protocol.PathCommands, len(pending.Commands))
+	}
+	ack := func(id string) string { return strings.Replace(protocol.PathCommandAck, "{id}", id, 1) }
+	c.device("POST", ack(message.ID), phone.Credential, nil, 204, nil)
+	var cmd steward.Command
+	c.do(specCall{method: "POST", path: "/api/v1/commands/" + message.ID + "/cancel", token: who.rita, want: 409})
+	c.do(specCall{method: "POST", path: "/api/v1/commands/" + lock.ID + "/cancel", token: who.ivan, want: 403})
+	c.do(specCall{method: "POST", path: "/api/v1/commands/" + lock.ID + "/cancel", token: who.rita, want: 200}).decode(t, &cmd)
+	if cmd.Status != steward.CommandCancelled {
+		t.Errorf("POST /api/v1/commands/{lock}/cancel: status %s, want cancelled", cmd.Status)
+	}
+	c.device("POST", ack(lock.ID), phone.Credential, nil, 409, nil)
+	c.do(specCall{method: "POST", path: "/api/v1/commands/" + wipe.ID + "/cancel", token: who.rita, want: 200})
+	c.do(specCall{method: "POST", path: "/api/v1/commands/" + kioskCommand.ID + "/cancel", token: who.rita, want: 404})
+	c.device("POST", strings.Replace(protocol.PathCommandResult, "{id}", message.ID, 1), phone.Credential,
+		protocol.CommandResult{Status: protocol.ResultSucceeded, Output: "Shown to the user."}, 204, nil)
+
+	c.do(specCall{method: "GET", path: "/api/v1/commands/" + message.ID, token: who.ivan, want: 200}).decode(t, &cmd)
+	if cmd.Status != steward.CommandSucceeded || cmd.AckedAt == nil || cmd.FinishedAt == nil {
+		t.Errorf("GET /api/v1/commands/{message}: status %s, acked %v, finished %v; want succeeded with both times", cmd.Status, cmd.AckedAt, cmd.FinishedAt)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/commands/" + kioskCommand.ID, token: who.rita, want: 404})
+	c.do(specCall{method: "GET", path: "/api/v1/commands/" + kioskCommand.ID, token: who.admin, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/commands/" + unknown, token: who.admin, want: 404})
+
+	var commands adminapi.List[steward.Command]
+	c.do(specCall{method: "GET", path: "/api/v1/commands", token: who.rita, want: 200}).decode(t, &commands)
+	if len(commands.Items) != 4 {
+		t.Errorf("GET /api/v1/commands: %d commands, want the 4 of Rita's devices", len(commands.Items))
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/commands?device_id=" + phone.DeviceID + "&status=succeeded", token: who.rita, want: 200}).decode(t, &commands)
+	if len(commands.Items) != 1 || commands.Items[0].ID != message.ID {
+		t.Errorf("GET /api/v1/commands?device_id=…&status=succeeded: %d commands, want the message", len(commands.Items))
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/commands?account_id=" + who.client + "&bulk_id=" + bulk, token: who.rita, want: 200}).decode(t, &commands)
+	if len(commands.Items) != 2 {
+		t.Errorf("GET /api/v1/commands?bulk_id=…: %d commands, want 2", len(commands.Items))
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/commands?limit=1", token: who.rita, want: 200}).decode(t, &commands)
+	if commands.Next == "" {
+		t.Error("GET /api/v1/commands?limit=1: no next cursor")
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/commands?before=" + commands.Next, token: who.rita, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/commands?device_id=" + kiosk.DeviceID, token: who.rita, want: 404})
+	c.do(specCall{method: "GET", path: "/api/v1/commands?account_id=" + direct.ID, token: who.rita, want: 404})
+	c.do(specCall{method: "GET", path: "/api/v1/commands?limit=-1", token: who.rita, want: 400, badRequest: true})
+
+	// Activation codes: listed without their secrets, then revoked.
+	var codes adminapi.List[steward.ActivationCode]
+	c.do(specCall{method: "GET", path: "/api/v1/activation-codes", token: who.rita, want: 200}).decode(t, &codes)
+	if len(codes.Items) != 1 || codes.Items[0].Code != "" || codes.Items[0].Used != 2 {
+		t.Errorf("GET /api/v1/activation-codes: %+v, want Rita's code alone, used twice, without its secret", codes.Items)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/activation-codes", token: who.admin, want: 200}).decode(t, &codes)
+	if len(codes.Items) != 2 {
+		t.Errorf("GET /api/v1/activation-codes as a platform administrator: %d codes, want 2", len(codes.Items))
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/activation-codes?account_id=" + who.client + "&limit=5", token: who.ivan, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/activation-codes?account_id=" + direct.ID, token: who.rita, want: 404})
+	c.do(specCall{method: "GET", path: "/api/v1/activation-codes?limit=-1", token: who.rita, want: 400, badRequest: true})
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes/" + code.ID + "/revoke", token: who.ivan, want: 403})
+	var revoked steward.ActivationCode
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes/" + code.ID + "/revoke", token: who.rita, want: 200}).decode(t, &revoked)
+	if revoked.RevokedAt == nil {
+		t.Error("POST /api/v1/activation-codes/{code}/revoke: revoked_at is not set")
+	}
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes/" + code.ID + "/revoke", token: who.rita, want: 200})
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes/" + free.ID + "/revoke", token: who.rita, want: 404})
+	c.do(specCall{method: "POST", path: "/api/v1/activation-codes/" + unknown + "/revoke", token: who.admin, want: 404})
+	enroll(code.Code, protocol.OwnershipCompany, "hw-phone-2", "Another phone", 409)
+
+	// The tablet is lost: its credential stops working at once.
+	c.do(specCall{method: "POST", path: "/api/v1/devices/" + tablet.DeviceID + "/credential/revoke", token: who.ivan, want: 403})
+	c.do(specCall{method: "POST", path: "/api/v1/devices/" + kiosk.DeviceID + "/credential/revoke", token: who.rita, want: 404})
+	c.do(specCall{method: "POST", path: "/api/v1/devices/" + tablet.DeviceID + "/credential/revoke", token: who.rita, want: 204})
+	c.device("POST", protocol.PathCheckIn, tablet.Credential, protocol.CheckInRequest{Protocol: protocol.Version}, 401, nil)
+	c.device("POST", protocol.PathCheckIn, phone.Credential, protocol.CheckInRequest{Protocol: protocol.Version}, 200, nil)
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + tablet.DeviceID + "/history?limit=1", token: who.rita, want: 200}).decode(t, &history)
+	if len(history.Items) != 1 || history.Items[0].Kind != "credential" {
+		t.Errorf("the tablet's latest event is %+v, want the credential revocation", history.Items)
 	}
 }
