@@ -1,0 +1,265 @@
+// Package bench drives a real Steward server over loopback and measures
+// the device protocol: enrollment, check-ins, idle polls, and the fan-out
+// of one bulk command over push WebSockets. It starts `steward serve` as a
+// subprocess, so that the server and the load generator each have their
+// own open-file limit and their own memory, which the bench reads from the
+// outside (/proc and /metrics). cmd/steward-bench is its command line;
+// docs/performance.md holds the figures.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scenarios the bench knows, in the order it runs them.
+var Scenarios = []string{"checkin", "poll", "fanout"}
+
+// Options configure a run. Zero values take the defaults shown.
+type Options struct {
+	Steward       string        // server binary; "" finds ./steward or builds one
+	Database      string        // PostgreSQL URL; "" for SQLite in a fresh data folder
+	Devices       int           // 10000
+	Conns         int           // 64 keep-alive connections for check-ins, polls and acks
+	EnrollWorkers int           // 16 concurrent enrollments
+	Sockets       int           // push sockets for the fan-out; default min(Devices, 15000)
+	Duration      time.Duration // 15 s per scenario (the fan-out's wait)
+	Warmup        time.Duration // 1 s before each load is measured; negative for none
+	Scenarios     []string      // default all
+	ProfileDir    string        // when set, run stewardprof and save the server's profiles here
+	Keep          bool          // keep the data folder and the server log
+	Progress      io.Writer     // progress lines; default io.Discard
+}
+
+// Report is everything a run measured.
+type Report struct {
+	Database   string        `json:"database"` // sqlite or postgres
+	Devices    int           `json:"devices"`
+	Conns      int           `json:"conns"`
+	Duration   time.Duration `json:"duration_ns"`
+	CPUs       int           `json:"cpus"`
+	Server     string        `json:"server"`
+	OpenFiles  uint64        `json:"open_files_limit,omitempty"`
+	Enroll     EnrollResult  `json:"enroll"`
+	CheckIn    *LoadResult   `json:"checkin,omitempty"`
+	Poll       *LoadResult   `json:"poll,omitempty"`
+	Fanout     *FanoutResult `json:"fanout,omitempty"`
+	Profiles   []string      `json:"profiles,omitempty"`
+	ServerLog  string        `json:"server_log,omitempty"` // kept with Keep
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt time.Time     `json:"finished_at"`
+}
+
+func (o *Options) defaults() error {
+	if o.Devices == 0 {
+		o.Devices = 10000
+	}
+	if o.Conns == 0 {
+		o.Conns = 64
+	}
+	if o.EnrollWorkers == 0 {
+		o.EnrollWorkers = 16
+	}
+	if o.Sockets == 0 {
+		o.Sockets = min(o.Devices, 15000)
+	}
+	if o.Duration == 0 {
+		o.Duration = 15 * time.Second
+	}
+	if o.Warmup == 0 {
+		o.Warmup = time.Second
+	} else if o.Warmup < 0 {
+		o.Warmup = 0
+	}
+	if len(o.Scenarios) == 0 {
+		o.Scenarios = Scenarios
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	switch {
+	case o.Devices < 1 || o.Conns < 1 || o.EnrollWorkers < 1:
+		return errors.New("devices, conns and enroll workers must be positive")
+	case o.Sockets < 1 || o.Sockets > o.Devices:
+		return fmt.Errorf("sockets must be from 1 to the number of devices (%d)", o.Devices)
+	case o.Duration <= 0:
+		return errors.New("the duration must be positive")
+	}
+	for _, s := range o.Scenarios {
+		if !slices.Contains(Scenarios, s) {
+			return fmt.Errorf("unknown scenario %q (known: %s)", s, strings.Join(Scenarios, ", "))
+		}
+	}
+	return nil
+}
+
+// Run starts a server, enrolls the fleet and runs the scenarios.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	r := &Report{Database: "sqlite", Devices: o.Devices, Conns: o.Conns, Duration: o.Duration, CPUs: runtime.NumCPU(),
+		StartedAt: time.Now()}
+	if o.Database != "" {
+		r.Database = "postgres"
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(o.Progress, format+"\n", args...) }
+	if slices.Contains(o.Scenarios, "fanout") {
+		// Sockets, the load's connections, and some slack for the rest.
+		limit, err := raiseOpenFiles(o.Sockets + 2*o.Conns + 256)
+		if err != nil {
+			return nil, err
+		}
+		r.OpenFiles = limit
+	}
+
+	dir, err := os.MkdirTemp("", "steward-bench-")
+	if err != nil {
+		return nil, err
+	}
+	if o.Keep {
+		logf("keeping %s", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	bin, err := findSteward(ctx, o.Steward, dir, o.ProfileDir != "", o.Progress)
+	if err != nil {
+		return nil, err
+	}
+	r.Server = bin
+	if o.ProfileDir != "" {
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	const email, password = "bench-admin@example.com", "Tz6-load-root-Rq2w"
+	srv, err := startServer(ctx, serverOptions{Binary: bin, Database: o.Database, DataDir: filepath.Join(dir, "data"),
+		LogPath: filepath.Join(dir, "server.log"), AdminEmail: email, AdminPassword: password, Profile: o.ProfileDir != ""})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := srv.stop(); err != nil {
+			logf("stopping the server: %v", err)
+		}
+	}()
+	if o.Keep {
+		r.ServerLog = filepath.Join(dir, "server.log")
+	}
+	logf("server %s (pid %d) on %s, %s", bin, srv.pid(), srv.URL, r.Database)
+
+	api := &apiClient{base: srv.URL, hc: &http.Client{Timeout: 5 * time.Minute}}
+	fl, err := setUp(ctx, api, email, password, o.Devices)
+	if err != nil {
+		return nil, fmt.Errorf("set up: %w", err)
+	}
+
+	logf("enrolling %d devices, %d at a time", o.Devices, o.EnrollWorkers)
+	ec := loadClient(o.EnrollWorkers)
+	devices, er, err := enroll(ctx, ec, srv.URL, fl.Code, o.Devices, o.EnrollWorkers)
+	ec.CloseIdleConnections()
+	r.Enroll = er
+	if err != nil {
+		return r, fmt.Errorf("enroll: %w", err)
+	}
+	logf("  %d enrolled in %v: %.0f/s; first %d %.0f/s, last %d %.0f/s (%.0f %%); %d errors %s",
+		er.Devices, er.Duration.Round(time.Millisecond), er.Rate, er.Window, er.FirstRate, er.Window, er.LastRate, 100*er.Ratio,
+		er.Errors, er.FirstErr)
+
+	profile := func(ctx context.Context, name, kind string) {
+		if o.ProfileDir == "" {
+			return
+		}
+		path := filepath.Join(o.ProfileDir, r.Database+"-"+name)
+		if err := srv.profile(ctx, kind, path); err != nil {
+			logf("  profile %s: %v", name, err)
+			return
+		}
+		r.Profiles = append(r.Profiles, path)
+	}
+	// cpuProfile profiles the server's CPU for d.
+	cpuProfile := func(ctx context.Context, name string, d time.Duration) {
+		profile(ctx, name+".cpu.pprof", fmt.Sprintf("profile?seconds=%d", max(1, int(d.Round(time.Second)/time.Second))))
+	}
+
+	for _, sc := range o.Scenarios {
+		switch sc {
+		case "checkin", "poll":
+			req, what := checkIn, "check-ins"
+			if sc == "poll" {
+				req, what = poll, "idle polls"
+			}
+			logf("%s: %d connections over %d devices for %v (after %v of warm-up)", what, o.Conns, len(devices), o.Duration, o.Warmup)
+			pctx, cancel := context.WithCancel(ctx)
+			profiled := make(chan struct{})
+			go func() {
+				defer close(profiled)
+				select {
+				case <-time.After(o.Warmup):
+					cpuProfile(pctx, sc, o.Duration)
+				case <-pctx.Done():
+				}
+			}()
+			lr, err := runLoad(ctx, sc, srv.URL, devices, o.Conns, o.Warmup, o.Duration, srv.cpu, req)
+			if err != nil {
+				cancel()
+			}
+			<-profiled
+			cancel()
+			if err != nil {
+				return r, fmt.Errorf("%s: %w", sc, err)
+			}
+			logf("  %.0f/s, p50 %v, p99 %v, %d errors %s; server CPU %v per request",
+				lr.Rate, lr.Latency.P50, lr.Latency.P99, lr.Errors, lr.FirstErr, lr.CPUPerReq)
+			if sc == "checkin" {
+				r.CheckIn = &lr
+			} else {
+				r.Poll = &lr
+			}
+		case "fanout":
+			n := min(o.Sockets, len(devices))
+			logf("fan-out: %d push sockets, one bulk command, waiting up to %v", n, o.Duration)
+			env := fanoutEnv{srv: srv, api: api, token: fl.ResellerToken, accountID: fl.ClientID, devices: devices[:n],
+				conns: o.Conns, dialers: o.Conns, wait: o.Duration, log: logf}
+			profiled := make(chan struct{})
+			close(profiled)
+			if o.ProfileDir != "" {
+				env.gc = func(ctx context.Context) { _ = srv.profile(ctx, "heap?gc=1", os.DevNull) }
+				env.onSettled = func(ctx context.Context) { profile(ctx, "fanout.heap.pprof", "heap") }
+				env.onSend = func(ctx context.Context) {
+					profiled = make(chan struct{})
+					go func() {
+						defer close(profiled)
+						cpuProfile(ctx, "fanout", o.Duration)
+					}()
+					time.Sleep(100 * time.Millisecond) // let the profile start
+				}
+			}
+			fr, err := fanout(ctx, env)
+			<-profiled
+			r.Fanout = &fr
+			if err != nil {
+				return r, fmt.Errorf("fanout: %w", err)
+			}
+			logf("  memory per connected device: %.1f KiB RSS, %.1f KiB heap, %.1f KiB stack", fr.RSSPerDevice/1024,
+				fr.HeapPerDevice/1024, fr.StackPerDevice/1024)
+			logf("  delivery p50 %v p99 %v, %d of %d within 1 s; ack p50 %v p99 %v; %d errors %s",
+				fr.Delivery.P50, fr.Delivery.P99, fr.WithinSecond, fr.Sockets, fr.Ack.P50, fr.Ack.P99, fr.AckErrors, fr.FirstErr)
+		}
+	}
+	if o.ProfileDir != "" {
+		profile(ctx, "block.pprof", "block")
+		profile(ctx, "mutex.pprof", "mutex")
+	}
+	r.FinishedAt = time.Now()
+	return r, nil
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package bench
+
+func raiseOpenFiles(need int) (uint64, error) { return 0, nil }
