@@ -158,6 +158,7 @@ func (d *device) execute(ctx context.Context, c protocol.Command) {
 		d.reboot(delay) // down now, the result once booted
 	}
 	if !sleep(ctx, delay) {
+		d.f.recordEnd(c.ID, d.f.clock.Now(), "interrupted") // acknowledged, never finished
 		return
 	}
 	res, after := d.apply(c, fails)

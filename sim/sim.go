@@ -7,12 +7,24 @@
 // fleets are today, identifiers in valid formats, a battery that drains and
 // charges as the clock moves, and an app list of real package names. A
 // personal (BYOD) device reports what a work profile can see and no more: no
-// serial, SIM, GPS status or personal app.
+// serial, SIM, IP address, GPS status or personal app.
+//
+// Devices behave as docs/device-protocol.md asks of an agent: check-ins at
+// the server's interval, a push WebSocket pinged every minute (or a long
+// poll), commands acknowledged, carried out once per ID and reported.
 //
 // Time comes from two places: device state (battery, uptime, patch levels,
-// the timestamps in Stats) follows the Clock, so a test can move it;
-// scheduling (check-in intervals, command delays, reconnects) uses real
+// the timestamps in CommandTiming) follows the Clock, so a test can move
+// it; scheduling (check-in intervals, command delays, reconnects) uses real
 // timers.
+//
+// Cost, measured by BenchmarkFleetMemory at 2,000 and 10,000 devices
+// (heap and stacks in use): about 4 KiB per device drawn; running, about
+// 32–37 KiB and one goroutine per device with push (the socket's buffers
+// and its reader), about 38–41 KiB and three goroutines with long polls
+// (net/http holds a reader and a writer goroutine per connection). Connecting
+// a whole fleet at once leaves idle pooled connections worth up to ~15 KiB
+// per device more until they time out.
 package sim
 
 import (

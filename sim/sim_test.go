@@ -738,8 +738,8 @@ func TestBatteryFollowsTheClock(t *testing.T) {
 	// Over two days every battery is plugged in at some point.
 	plugged := map[string]bool{}
 	prev := t1
-	for range 24 {
-		clock.Advance(2 * time.Hour)
+	for range 12 {
+		clock.Advance(4 * time.Hour)
 		checkInAll(t, f)
 		now := last()
 		for id, c := range now {

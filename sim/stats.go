@@ -66,7 +66,7 @@ type CommandTiming struct {
 	AckedAt    time.Time     // zero until acknowledged
 	ToAck      time.Duration // first sighting → ack accepted, on the monotonic clock
 	FinishedAt time.Time     // result sent (or the command found gone)
-	Status     string        // succeeded, failed, unsupported, gone; "" while running
+	Status     string        // succeeded, failed, unsupported, gone, interrupted (Run ended); "" while running
 
 	mono time.Time
 }
