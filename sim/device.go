@@ -220,8 +220,13 @@ func (d *device) scheduleNext(err error) {
 	} else {
 		d.failures = 0
 	}
+	next := d.nextInterval()
+	var se *StatusError
+	if errors.As(err, &se) && se.RetryAfter > 0 {
+		next = jitter(se.RetryAfter, 0.1) // the server said when
+	}
 	if d.timer != nil && !d.stopped && d.ctx != nil && d.ctx.Err() == nil {
-		d.timer.Reset(d.nextInterval())
+		d.timer.Reset(next)
 	}
 }
 
