@@ -44,6 +44,22 @@ func OpenSQLite(t testing.TB) *store.DB {
 // ends. It skips t when the variable is empty.
 func OpenPostgres(t testing.TB) *store.DB {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, PostgresSchemaURL(t), Logger())
+	if err != nil {
+		t.Fatalf("open postgres store: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// PostgresSchemaURL creates a schema with a random name in the database
+// named by STEWARD_TEST_POSTGRES and returns a URL whose connections use it;
+// the schema is dropped when t ends, after everything opened on it is
+// closed. It skips t when the variable is empty.
+func PostgresSchemaURL(t testing.TB) string {
+	t.Helper()
 	base := PostgresURL(t)
 	u, err := url.Parse(base)
 	if err != nil {
@@ -51,7 +67,6 @@ func OpenPostgres(t testing.TB) *store.DB {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)
@@ -61,15 +76,9 @@ func OpenPostgres(t testing.TB) *store.DB {
 		admin.Close()
 		t.Fatalf("create schema: %v", err)
 	}
-
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String(), Logger())
+	// Registered first, so it runs after the cleanups of what is opened on
+	// the schema.
 	t.Cleanup(func() {
-		if db != nil {
-			db.Close()
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
@@ -77,10 +86,10 @@ func OpenPostgres(t testing.TB) *store.DB {
 		}
 		admin.Close()
 	})
-	if err != nil {
-		t.Fatalf("open postgres store: %v", err)
-	}
-	return db
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // PostgresURL returns the URL in STEWARD_TEST_POSTGRES, and skips t when

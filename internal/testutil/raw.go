@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,47 +48,19 @@ func OpenSQLiteRaw(t testing.TB) (*store.DB, *Raw) {
 // the schema when t ends.
 func OpenPostgresRaw(t testing.TB) (*store.DB, *Raw) {
 	t.Helper()
-	base := PostgresURL(t)
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", PostgresEnv, err)
-	}
+	u := PostgresSchemaURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	schema := "steward_test_" + randomHex(8)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String(), Logger())
-	raw, rawErr := sql.Open("pgx", u.String())
-	t.Cleanup(func() {
-		if db != nil {
-			db.Close()
-		}
-		if raw != nil {
-			raw.Close()
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
+	db, err := store.Open(ctx, u, Logger())
 	if err != nil {
 		t.Fatalf("open postgres store: %v", err)
 	}
-	if rawErr != nil {
-		t.Fatalf("open raw postgres: %v", rawErr)
+	t.Cleanup(func() { db.Close() })
+	raw, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatalf("open raw postgres: %v", err)
 	}
+	t.Cleanup(func() { raw.Close() })
 	return db, &Raw{SQL: raw, Dialect: store.Postgres}
 }
 
