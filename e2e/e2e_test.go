@@ -1,6 +1,6 @@
-// Package e2e drives the real binaries: it builds steward and stewardctl,
-// starts 'steward serve' on a fresh data folder, and administers it with
-// stewardctl as a user would.
+// Package e2e drives the real binaries: it builds steward, stewardctl and
+// steward-agent, starts 'steward serve' on a fresh data folder, administers
+// it with stewardctl as a user would, and enrolls this host with the agent.
 package e2e
 
 import (
@@ -28,10 +28,12 @@ const (
 	adminPassword = "a-long-password-1"
 )
 
-// The binaries, built once for the package.
+// The binaries, built once for the package. The agent is built on its
+// own, so that the tests that do not need it run when it does not build.
 var (
-	binDir   string
-	buildErr error
+	binDir        string
+	buildErr      error
+	agentBuildErr error
 )
 
 func TestMain(m *testing.M) {
@@ -40,24 +42,26 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binDir, buildErr = dir, build(dir)
+	binDir, buildErr = dir, build(dir, "github.com/stewardmdm/steward/cmd/steward", "github.com/stewardmdm/steward/cmd/stewardctl")
+	if buildErr == nil {
+		agentBuildErr = build(dir, "github.com/stewardmdm/steward/cmd/steward-agent")
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// build compiles steward and stewardctl into dir.
-func build(dir string) error {
+// build compiles the packages' commands into dir.
+func build(dir string, pkgs ...string) error {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, gobin, "build", "-o", dir+string(filepath.Separator),
-		"github.com/stewardmdm/steward/cmd/steward", "github.com/stewardmdm/steward/cmd/stewardctl")
+	cmd := exec.CommandContext(ctx, gobin, append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %w\n%s", err, out)
+		return fmt.Errorf("go build %s: %w\n%s", strings.Join(pkgs, " "), err, out)
 	}
 	return nil
 }
