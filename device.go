@@ -54,24 +54,24 @@ type Device struct {
 
 // Inventory is what a device reports about itself.
 type Inventory struct {
-	Manufacturer    string   `json:"manufacturer,omitempty"`
-	Model           string   `json:"model,omitempty"`
-	Serial          string   `json:"serial,omitempty"`
-	IP              string   `json:"ip,omitempty"`
-	ICCID           string   `json:"iccid,omitempty"`        // company-owned only
-	IMEI            string   `json:"imei,omitempty"`         // company-owned only
-	PhoneNumber     string   `json:"phone_number,omitempty"` // company-owned only
-	OSVersion       string   `json:"os_version,omitempty"`
-	PendingOSUpdate string   `json:"pending_os_update,omitempty"`
-	PatchLevel      string   `json:"patch_level,omitempty"`
-	SystemSignature string   `json:"system_signature,omitempty"`
-	BatteryLevel    *int     `json:"battery_level,omitempty"` // percent
-	BatteryCharging *bool    `json:"battery_charging,omitempty"`
-	BatteryHealth   string   `json:"battery_health,omitempty"`
-	GPSEnabled      *bool    `json:"gps_enabled,omitempty"`
-	AgentVersion    string   `json:"agent_version,omitempty"`
-	AgentState      string   `json:"agent_state,omitempty"`
-	UptimeSeconds   *int64   `json:"uptime_seconds,omitempty"`
+	Manufacturer    string `json:"manufacturer,omitempty"`
+	Model           string `json:"model,omitempty"`
+	Serial          string `json:"serial,omitempty"`
+	IP              string `json:"ip,omitempty"`
+	ICCID           string `json:"iccid,omitempty"`        // company-owned only
+	IMEI            string `json:"imei,omitempty"`         // company-owned only
+	PhoneNumber     string `json:"phone_number,omitempty"` // company-owned only
+	OSVersion       string `json:"os_version,omitempty"`
+	PendingOSUpdate string `json:"pending_os_update,omitempty"`
+	PatchLevel      string `json:"patch_level,omitempty"`
+	SystemSignature string `json:"system_signature,omitempty"`
+	BatteryLevel    *int   `json:"battery_level,omitempty"` // percent
+	BatteryCharging *bool  `json:"battery_charging,omitempty"`
+	BatteryHealth   string `json:"battery_health,omitempty"`
+	GPSEnabled      *bool  `json:"gps_enabled,omitempty"`
+	AgentVersion    string `json:"agent_version,omitempty"`
+	AgentState      string `json:"agent_state,omitempty"`
+	UptimeSeconds   *int64 `json:"uptime_seconds,omitempty"`
 }
 
 // App is an application installed on a device.
@@ -95,13 +95,13 @@ type DeviceEvent struct {
 
 // DeviceFilter selects devices within a subtree.
 type DeviceFilter struct {
-	AccountID string    // subtree root (default: the actor's account)
-	Query     string    // name, support ID, serial or hardware ID contains
-	Ownership Ownership // company or personal
-	OSVersion string
-	Online    *bool
-	After     string // page after this ID
-	Limit     int
+	AccountID string    `json:"account_id,omitempty"` // subtree root (default: the actor's account)
+	Query     string    `json:"query,omitempty"`      // name, support ID, serial or hardware ID contains
+	Ownership Ownership `json:"ownership,omitempty"`  // company or personal
+	OSVersion string    `json:"os_version,omitempty"`
+	Online    *bool     `json:"online,omitempty"`
+	After     string    `json:"-"` // page after this ID
+	Limit     int       `json:"-"`
 }
 
 // ActivationCode lets devices enroll into a client account. Each successful
@@ -159,6 +159,15 @@ const (
 	CommandExpired      CommandStatus = "expired"
 	CommandCancelled    CommandStatus = "cancelled"
 )
+
+// Valid reports whether s is a known status.
+func (s CommandStatus) Valid() bool {
+	switch s {
+	case CommandQueued, CommandDelivered, CommandAcknowledged, CommandSucceeded, CommandFailed, CommandExpired, CommandCancelled:
+		return true
+	}
+	return false
+}
 
 // Finished reports whether no further transition can happen.
 func (s CommandStatus) Finished() bool {

@@ -62,7 +62,12 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 		if len(in.DeviceIDs) > MaxBulkDevices {
 			return nil, steward.FieldErrorf("device_ids", "At most %d devices at once.", MaxBulkDevices)
 		}
+		seen := map[string]bool{}
 		for _, id := range in.DeviceIDs {
+			if seen[id] {
+				continue // one command per device, however often it is named
+			}
+			seen[id] = true
 			d, err := s.reachDevice(ctx, id)
 			if err != nil {
 				return nil, err
@@ -75,9 +80,9 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 			return nil, err
 		}
 		f := *in.Filter
-		f.Limit = 500
+		f.Limit, f.After = 500, ""
 		for len(devices) < MaxBulkDevices {
-			page, err := s.store.ListDevices(ctx, root.Path, f)
+			page, err := s.listDevices(ctx, root.Path, f, MaxBulkDevices/500)
 			if err != nil {
 				return nil, err
 			}
@@ -261,6 +266,10 @@ func (s *Service) Command(ctx context.Context, id string) (*steward.Command, err
 
 // Commands lists commands in the actor's subtree, newest first.
 func (s *Service) Commands(ctx context.Context, f steward.CommandFilter) ([]*steward.Command, error) {
+	if f.Status != "" && !f.Status.Valid() {
+		steward.MarkAuthorized(ctx)
+		return nil, steward.FieldErrorf("status", "Unknown status %q: queued, delivered, acknowledged, succeeded, failed, expired or cancelled.", f.Status)
+	}
 	if f.DeviceID != "" {
 		d, err := s.reachDevice(ctx, f.DeviceID)
 		if err != nil {

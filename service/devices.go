@@ -55,23 +55,38 @@ func (s *Service) Devices(ctx context.Context, f steward.DeviceFilter) ([]*stewa
 		return nil, err
 	}
 	f.Query = strings.TrimSpace(f.Query)
-	ds, err := s.store.ListDevices(ctx, acc.Path, f)
-	if err != nil {
-		return nil, err
+	return s.listDevices(ctx, acc.Path, f, 20)
+}
+
+// listDevices reads devices under prefix. Online is not stored, so with an
+// online filter it reads on page after page (at most maxPages) until the
+// page is full; a short answer means the listing is done or the scan
+// bound was reached.
+func (s *Service) listDevices(ctx context.Context, prefix string, f steward.DeviceFilter, maxPages int) ([]*steward.Device, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
 	}
-	for _, d := range ds {
-		s.markOnline(d)
-	}
-	if f.Online != nil { // online is not stored: filter the page
-		kept := ds[:0]
-		for _, d := range ds {
-			if d.Online == *f.Online {
-				kept = append(kept, d)
+	var out []*steward.Device
+	for range maxPages {
+		page, err := s.store.ListDevices(ctx, prefix, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range page {
+			s.markOnline(d)
+			if f.Online == nil || d.Online == *f.Online {
+				out = append(out, d)
+				if len(out) == f.Limit {
+					return out, nil
+				}
 			}
 		}
-		ds = kept
+		if len(page) < f.Limit || f.Online == nil {
+			break
+		}
+		f.After = page[len(page)-1].ID
 	}
-	return ds, nil
+	return out, nil
 }
 
 // DeviceApps lists a device's installed apps.

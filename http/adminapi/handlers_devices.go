@@ -35,11 +35,7 @@ func (a *API) listDevices(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := list(ds, f.Limit, func(d *steward.Device) string { return d.ID })
-	if f.Online != nil && len(ds) > 0 { // filtered after paging: the cursor follows the last device read
-		l.Next = ds[len(ds)-1].ID
-	}
-	return l, nil
+	return list(ds, f.Limit, func(d *steward.Device) string { return d.ID }), nil
 }
 
 func (a *API) getDevice(w http.ResponseWriter, r *http.Request) (any, error) {
