@@ -458,3 +458,36 @@ func TestCommandTableStaysBounded(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// TestBulkFilterOnline: a bulk command to offline devices must not reach
+// an online one (think of a wipe).
+func TestBulkFilterOnline(t *testing.T) {
+	databases(t, func(t *testing.T, db *store.DB) {
+		f := newFleet(t, db, 5)
+		on := f.enroll("online-1", "company")
+		off := f.enroll("offline-1", "company")
+		f.clock.Advance(2 * time.Hour) // both silent for longer than two check-in intervals
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(ctx, strings.Replace(f.url, "http", "ws", 1)+protocol.PathPush,
+			&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + on.Credential}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.CloseNow()
+		for !f.srv.Service.Connected(on.DeviceID) {
+			time.Sleep(time.Millisecond)
+		}
+		no := false
+		cmds := must(f.srv.Service.SendCommand(f.reseller, service.CommandSend{Type: steward.CmdSync,
+			Filter: &steward.DeviceFilter{AccountID: f.c.ID, Online: &no}}))
+		if len(cmds) != 1 || cmds[0].DeviceID != off.DeviceID {
+			t.Fatalf("offline-only bulk command went to %d devices: %+v", len(cmds), cmds)
+		}
+		yes := true
+		listed := must(f.srv.Service.Devices(f.reseller, steward.DeviceFilter{AccountID: f.c.ID, Online: &yes, Limit: 1}))
+		if len(listed) != 1 || listed[0].ID != on.DeviceID {
+			t.Errorf("online listing: %+v", listed)
+		}
+	})
+}
