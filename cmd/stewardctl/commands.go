@@ -34,6 +34,24 @@ func commandTypeNames() string {
 	return strings.Join(names, ", ")
 }
 
+// wrap breaks text into lines of at most width characters, between words.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	line := 0
+	for i, w := range strings.Fields(text) {
+		if i > 0 && line+1+len(w) > width {
+			b.WriteByte('\n')
+			line = 0
+		} else if i > 0 {
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(w)
+		line += len(w)
+	}
+	return b.String()
+}
+
 // appCommands take a package name.
 var appCommands = []steward.CommandType{steward.CmdInstallApp, steward.CmdUpdateApp, steward.CmdUninstallApp, steward.CmdClearAppCache}
 
@@ -115,7 +133,8 @@ func (a *app) commandsSendCmd() *cobra.Command {
 IDs with commas), or select every device of an account's subtree matching
 --query, --ownership, --os and --online (a bulk command).
 
-Types: ` + commandTypeNames() + `.
+` + wrap("Types: "+commandTypeNames()+".", 78) + `
+
 install_app, update_app, uninstall_app and clear_app_cache need --package;
 send_message needs --message (and takes --title); lock takes an optional
 --message for the lock screen. --payload gives the JSON payload itself.

@@ -23,8 +23,8 @@ func (a *app) devicesCmd() *cobra.Command {
 }
 
 // deviceFilterFlags adds the flags that select devices, shared by
-// 'devices list' and 'commands send'. online reports whether --online was
-// given (the filter's Online is set from it after parsing).
+// 'devices list' and 'commands send'. ownership and online receive the
+// flags' raw values; filterFromFlags puts them into f after parsing.
 func deviceFilterFlags(cmd *cobra.Command, f *steward.DeviceFilter, ownership *string, online *bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.AccountID, "account", "", "only devices of this account's subtree (default: yours)")
@@ -59,7 +59,7 @@ func (a *app) devicesListCmd() *cobra.Command {
   stewardctl devices list --os "Debian GNU/Linux 12 (bookworm)" --all`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a.fieldFlags = map[string]string{"account_id": "--account", "ownership": "--ownership", "after": "--after"}
+			a.fieldFlags = map[string]string{"account_id": "--account", "ownership": "--ownership"}
 			if err := filterFromFlags(cmd, &f, ownership, online); err != nil {
 				return err
 			}
@@ -219,13 +219,17 @@ func (a *app) printDevice(det deviceDetail) error {
 	if d.AppCount > 0 && det.Apps == nil {
 		appsHint = " (list them with --apps)"
 	}
+	platform := d.Platform
+	if d.Channel != "" {
+		platform = joinNonEmpty(", ", d.Platform, "via "+string(d.Channel))
+	}
 	refused := ""
 	if d.Refusals > 0 {
 		refused = fmt.Sprintf("%d items refused under the %s-device rules", d.Refusals, d.Ownership)
 	}
 	if err := keyValues(a.stdout,
 		"ID", d.ID, "Support ID", d.SupportID, "Name", d.Name, "Account", d.AccountID,
-		"Ownership", string(d.Ownership), "Platform", joinNonEmpty(", ", d.Platform, "via "+string(d.Channel)),
+		"Ownership", string(d.Ownership), "Platform", platform,
 		"State", state, "Enrolled", when(d.EnrolledAt), "Activation code", d.ActivationCodeID,
 		"Hardware", joinNonEmpty(" ", inv.Manufacturer, inv.Model), "Serial", inv.Serial, "Hardware ID", d.HardwareID,
 		"OS", osv, "Patch level", inv.PatchLevel, "System", inv.SystemSignature, "IP", inv.IP,
@@ -282,7 +286,7 @@ func (a *app) printDevice(det deviceDetail) error {
 func joinNonEmpty(sep string, parts ...string) string {
 	var kept []string
 	for _, p := range parts {
-		if strings.TrimSpace(p) != "" && p != "via " {
+		if strings.TrimSpace(p) != "" {
 			kept = append(kept, p)
 		}
 	}
