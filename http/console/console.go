@@ -25,8 +25,12 @@ type Options struct {
 	Logger  *slog.Logger
 	// SecureCookies marks the console's cookies Secure (set under TLS).
 	SecureCookies bool
-	// TrustProxy believes X-Forwarded-For for client addresses.
+	// TrustProxy believes X-Forwarded-For for client addresses (and
+	// X-Forwarded-Proto and -Host for the enrollment address).
 	TrustProxy bool
+	// BaseURL is the server's public address, put in enrollment QR codes.
+	// Empty: the address each request came to.
+	BaseURL string
 }
 
 // Console serves /console/.

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -130,6 +131,7 @@ var labels = map[string]string{
 	"amount": "Amount", "to_id": "Destination account", "expires_at": "Expiry date",
 	"current_password": "Current password", "new_password": "New password", "confirm_password": "Confirm the new password",
 	"subscription_end": "Subscription end", "token": "Link", "confirm_name": "Confirmation",
+	"account_id": "Client account", "seats": "Seats", "valid_days": "Valid for (days)", "note": "Note",
 }
 
 func fieldLabel(f string) string {
@@ -159,6 +161,15 @@ func refused(w http.ResponseWriter, r *http.Request, p *page, name string, err e
 		res.status = web.Status(code)
 		return res, nil
 	}
+}
+
+// asFormError renames the field of a service error to the form's input.
+func asFormError(err error, fields map[string]string) error {
+	var e *steward.Error
+	if errors.As(err, &e) && fields[e.Field] != "" {
+		return &steward.Error{Code: e.Code, Message: e.Message, Field: fields[e.Field]}
+	}
+	return err
 }
 
 // inputView is one labelled input, rendered by the "input" partial.

@@ -32,6 +32,10 @@ func (c *Console) routeTable() []route {
 		{method: "POST", pattern: "/console/managers/{manager}/role", h: c.setRole},
 		{method: "POST", pattern: "/console/managers/{manager}/delete", h: c.deleteManager},
 
+		{method: "GET", pattern: "/console/codes", h: c.codes},
+		{method: "POST", pattern: "/console/codes", h: c.createCode},
+		{method: "POST", pattern: "/console/codes/{code}/revoke", h: c.revokeCode},
+
 		{method: "GET", pattern: "/console/tokens", h: c.tokens},
 		{method: "POST", pattern: "/console/tokens", h: c.createToken},
 		{method: "POST", pattern: "/console/tokens/{token}/revoke", h: c.revokeToken},
