@@ -10,9 +10,9 @@ import (
 
 // Devices lists one page of devices in the caller's subtree (or
 // f.AccountID's), ordered by ID. The server returns at most 50 when f.Limit
-// is 0 and caps a page at 500. With f.Online set the server filters each
-// page after reading it, so a page may come back short, or empty, while
-// more devices follow: use DevicesPage, whose cursor says where to go on.
+// is 0 and caps a page at 500. Online is not stored: with f.Online set the
+// server reads on until the page is full, but through a bounded number of
+// pages, so a short page does not prove that no match follows.
 // EINVALID, ENOTFOUND.
 func (c *Client) Devices(ctx context.Context, f steward.DeviceFilter) ([]*steward.Device, error) {
 	p, err := c.DevicesPage(ctx, f)
@@ -23,7 +23,7 @@ func (c *Client) Devices(ctx context.Context, f steward.DeviceFilter) ([]*stewar
 }
 
 // DevicesPage is Devices with the server's cursor: p.Next goes in f.After
-// to read the following page, and is empty when there is none.
+// to read the following page, and is empty after a short page.
 // EINVALID, ENOTFOUND.
 func (c *Client) DevicesPage(ctx context.Context, f steward.DeviceFilter) (*Page[*steward.Device], error) {
 	q := url.Values{}

@@ -69,9 +69,10 @@ func (a *app) devicesListCmd() *cobra.Command {
 			}
 			q := f
 			if all {
-				// The server applies --online after reading each page, and a
-				// page with no match ends its listing early: read every page
-				// unfiltered and keep the matches here.
+				// Online is not stored: the server looks for matches through
+				// a bounded number of pages, and its short answer ends the
+				// listing. Read every page unfiltered and keep the matches
+				// here, which is exact.
 				q.Online = nil
 			}
 			var ds []*steward.Device
