@@ -87,7 +87,7 @@ func TestActivationCodeShownOnce(t *testing.T) {
 		Platform: "android", Hardware: protocol.Hardware{ID: "hw-x"}}, ""); steward.ErrorCode(err) != steward.ECONFLICT {
 		t.Errorf("a revoked code enrolls: %v", err)
 	}
-	// The account page leads to its codes.
+	// The account page leads to its codes and devices.
 	want(t, "account page", c.get("/console/accounts/"+f.northClient.ID), 200,
-		`href="/console/codes?account=`+f.northClient.ID+`"`)
+		`href="/console/codes?account=`+f.northClient.ID+`"`, `href="/console/devices?account=`+f.northClient.ID+`"`)
 }

@@ -13,10 +13,19 @@ type dashboardView struct {
 	*service.Dashboard
 	Resellers, Clients int
 	Names              map[string]string // account names of the recent entries
+	Fleet              *service.FleetCounts
+	// Connected counts the devices with a live connection to this server
+	// node. It is not scoped to an account, so only the platform sees it.
+	Connected int
+	Platform  bool
 }
 
 func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
 	d, err := c.svc.Dashboard(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	fleet, err := c.svc.Fleet(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -25,8 +34,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, p *page) (*r
 		ids = append(ids, e.AccountID)
 	}
 	p.Title, p.Nav, p.Account = "Dashboard", "dashboard", d.Account
-	p.Data = dashboardView{Dashboard: d, Resellers: d.Accounts[steward.AccountReseller], Clients: d.Accounts[steward.AccountClient],
-		Names: c.accountNames(r.Context(), ids...)}
+	v := dashboardView{Dashboard: d, Resellers: d.Accounts[steward.AccountReseller], Clients: d.Accounts[steward.AccountClient],
+		Names: c.accountNames(r.Context(), ids...), Fleet: fleet, Platform: p.Actor.AccountKind == steward.AccountPlatform}
+	if v.Platform {
+		v.Connected = c.svc.ConnectedCount()
+	}
+	p.Data = v
 	return render("dashboard")
 }
 

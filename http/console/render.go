@@ -131,7 +131,9 @@ var labels = map[string]string{
 	"amount": "Amount", "to_id": "Destination account", "expires_at": "Expiry date",
 	"current_password": "Current password", "new_password": "New password", "confirm_password": "Confirm the new password",
 	"subscription_end": "Subscription end", "token": "Link", "confirm_name": "Confirmation",
-	"account_id": "Client account", "seats": "Seats", "valid_days": "Valid for (days)", "note": "Note",
+	"q": "Search", "online": "Online", "ownership": "Ownership", "type": "Command", "title": "Title", "body": "Message",
+	"message": "Lock screen message", "package": "Package", "confirm_support_id": "Support ID", "account_id": "Client account",
+	"seats": "Seats", "valid_days": "Valid for (days)", "note": "Note",
 }
 
 func fieldLabel(f string) string {
@@ -271,6 +273,7 @@ var funcs = template.FuncMap{
 	"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"day":     func(t *time.Time) string { return dayOf(t) },
 	"credits": formatCredits,
+	"count":   func(n int) string { return formatCredits(int64(n)) },
 	"signed": func(n int64) string {
 		if n > 0 {
 			return "+" + formatCredits(n)
@@ -284,6 +287,34 @@ var funcs = template.FuncMap{
 		return string(b)
 	},
 	"label": fieldLabel,
+	"ago": func(t *time.Time) string {
+		if t == nil {
+			return "never"
+		}
+		return ago(time.Now(), *t)
+	},
+	"duration":   duration,
+	"event":      eventSummary,
+	"cmdName":    commandName,
+	"cmdSummary": commandSummary,
+	"ownership":  ownershipName,
+	"deref": func(p any) any {
+		switch v := p.(type) {
+		case *int:
+			if v != nil {
+				return *v
+			}
+		case *bool:
+			if v != nil {
+				return *v
+			}
+		case *int64:
+			if v != nil {
+				return *v
+			}
+		}
+		return nil
+	},
 	"roleName": func(r steward.ManagerRole) string {
 		return map[steward.ManagerRole]string{steward.RoleOwner: "Owner", steward.RoleAdmin: "Admin", steward.RoleReadOnly: "Read-only"}[r]
 	},

@@ -32,6 +32,15 @@ func (c *Console) routeTable() []route {
 		{method: "POST", pattern: "/console/managers/{manager}/role", h: c.setRole},
 		{method: "POST", pattern: "/console/managers/{manager}/delete", h: c.deleteManager},
 
+		{method: "GET", pattern: "/console/devices", h: c.devices},
+		{method: "GET", pattern: "/console/devices/{device}", h: c.devicePage},
+		{method: "POST", pattern: "/console/devices/{device}/commands", h: c.sendCommand},
+		{method: "GET", pattern: "/console/devices/{device}/wipe", h: c.wipePage},
+		{method: "POST", pattern: "/console/devices/{device}/wipe", h: c.wipe},
+		{method: "GET", pattern: "/console/devices/{device}/revoke", h: c.revokePage},
+		{method: "POST", pattern: "/console/devices/{device}/revoke", h: c.revokeCredential},
+		{method: "POST", pattern: "/console/commands/{command}/cancel", h: c.cancelCommand},
+
 		{method: "GET", pattern: "/console/codes", h: c.codes},
 		{method: "POST", pattern: "/console/codes", h: c.createCode},
 		{method: "POST", pattern: "/console/codes/{code}/revoke", h: c.revokeCode},

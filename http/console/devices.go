@@ -1,0 +1,179 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/stewardmdm/steward"
+)
+
+// devicePage is how many devices one page of the list shows.
+const devicePage = 50
+
+// onlineScanPages bounds how many store pages one page of the list reads
+// when it filters by online state, which the store does not know: the
+// service marks each device, and the console keeps those that match. A
+// fleet that is mostly offline then shows a short page with a "next" link
+// rather than reading the whole table.
+const onlineScanPages = 10
+
+// deviceRow is a device in the list, with its account's name.
+type deviceRow struct {
+	*steward.Device
+	AccountName string
+}
+
+// devicesView is the data of the devices list.
+type devicesView struct {
+	Query, Online, OSVersion, Ownership, AccountID string
+	Filtered                                       bool
+	Accounts                                       []accountRow // the account filter's options; nil for a single account
+	Rows                                           []deviceRow
+	After, Next                                    string
+	ShortPage                                      bool // the online filter stopped reading before the page was full
+}
+
+func (c *Console) devices(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
+	q := r.URL.Query()
+	v := devicesView{Query: strings.TrimSpace(q.Get("q")), Online: q.Get("online"), OSVersion: strings.TrimSpace(q.Get("os")),
+		Ownership: q.Get("ownership"), AccountID: q.Get("account"), After: q.Get("after")}
+	v.Filtered = v.Query != "" || v.Online != "" || v.OSVersion != "" || v.Ownership != "" || v.AccountID != ""
+	p.Title, p.Nav = "Devices", "devices"
+	var bad error
+	switch {
+	case v.Ownership != "" && !steward.Ownership(v.Ownership).Valid():
+		bad = steward.FieldErrorf("ownership", "Ownership is company or personal.")
+	case v.Online != "" && v.Online != "online" && v.Online != "offline":
+		bad = steward.FieldErrorf("online", "Choose online or offline.")
+	}
+	if bad != nil {
+		steward.MarkAuthorized(r.Context()) // nothing is read
+		p.Form = form{Name: "device-filter", Values: q, Message: steward.ErrorMessage(bad), Field: steward.ErrorField(bad)}
+		p.Data = v
+		return &response{template: "devices", status: http.StatusBadRequest}, nil
+	}
+	ctx := r.Context()
+	f := steward.DeviceFilter{AccountID: v.AccountID, Query: v.Query, Ownership: steward.Ownership(v.Ownership),
+		OSVersion: v.OSVersion, After: v.After, Limit: devicePage}
+	var kept []*steward.Device
+	for pages := 1; ; pages++ {
+		ds, err := c.svc.Devices(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			if v.Online == "" || d.Online == (v.Online == "online") {
+				kept = append(kept, d)
+			}
+		}
+		end := len(ds) < f.Limit
+		if !end {
+			f.After = ds[len(ds)-1].ID
+		}
+		switch {
+		case len(kept) > devicePage: // the next page starts after the last one shown
+			v.Next, kept = kept[devicePage-1].ID, kept[:devicePage]
+		case end:
+		case len(kept) == devicePage:
+			v.Next = f.After
+		case pages == onlineScanPages:
+			v.Next, v.ShortPage = f.After, true
+		default:
+			continue
+		}
+		break
+	}
+	ids := []string{}
+	for _, d := range kept {
+		ids = append(ids, d.AccountID)
+	}
+	names := c.accountNames(ctx, ids...)
+	for _, d := range kept {
+		v.Rows = append(v.Rows, deviceRow{Device: d, AccountName: names[d.AccountID]})
+	}
+	accs, err := c.svc.Accounts(ctx, steward.AccountFilter{Limit: treePage})
+	if err != nil {
+		return nil, err
+	}
+	if len(accs) > 1 {
+		found := v.AccountID == ""
+		for _, a := range accs {
+			v.Accounts = append(v.Accounts, accountRow{Account: a, Depth: depthBelow(p.Actor, a)})
+			found = found || a.ID == v.AccountID
+		}
+		if !found { // beyond the first page of the tree: keep the chosen one selectable
+			if a, err := c.svc.Account(ctx, v.AccountID); err == nil {
+				v.Accounts = append(v.Accounts, accountRow{Account: a})
+			}
+		}
+	}
+	p.Data = v
+	return render("devices")
+}
+
+// Paging of the device page's tables.
+const (
+	commandPage = 20
+	historyPage = 20
+)
+
+// deviceView is the data of a device's page.
+type deviceView struct {
+	Device         *steward.Device
+	AccountName    string
+	Apps           []steward.App
+	WorkApps       int
+	Commands       []*steward.Command
+	CommandsBefore string
+	CommandsNext   string
+	History        []*steward.DeviceEvent
+	HistoryBefore  string
+	HistoryNext    string
+	Personal       bool
+}
+
+func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
+	return c.deviceView(r, p, r.PathValue("device"))
+}
+
+// againDevice renders the page of the path's device after a refused form.
+func (c *Console) againDevice(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
+	return c.deviceView(r, p, r.PathValue("device"))
+}
+
+// deviceView builds a device's page; the forms that fail render it again.
+func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, error) {
+	ctx, q := r.Context(), r.URL.Query()
+	d, err := c.svc.Device(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := deviceView{Device: d, Personal: d.Ownership == steward.OwnershipPersonal,
+		CommandsBefore: q.Get("commands_before"), HistoryBefore: q.Get("history_before")}
+	if v.Apps, err = c.svc.DeviceApps(ctx, d.ID); err != nil {
+		return nil, err
+	}
+	for _, a := range v.Apps {
+		if a.WorkProfile {
+			v.WorkApps++
+		}
+	}
+	if v.Commands, err = c.svc.Commands(ctx, steward.CommandFilter{DeviceID: d.ID, Before: v.CommandsBefore, Limit: commandPage}); err != nil {
+		return nil, err
+	}
+	if len(v.Commands) == commandPage {
+		v.CommandsNext = v.Commands[len(v.Commands)-1].ID
+	}
+	if v.History, err = c.svc.DeviceHistory(ctx, d.ID, v.HistoryBefore, historyPage); err != nil {
+		return nil, err
+	}
+	if len(v.History) == historyPage {
+		v.HistoryNext = v.History[len(v.History)-1].ID
+	}
+	v.AccountName = c.accountNames(ctx, d.AccountID)[d.AccountID]
+	p.Title, p.Nav, p.Data = d.Name+" ("+d.SupportID+")", "devices", v
+	return render("device")
+}
+
+func deviceURL(id string) string { return "/console/devices/" + url.PathEscape(id) }
