@@ -409,6 +409,32 @@ func (s *fakeServer) enqueue(typ string, payload any, only ...string) map[string
 	return ids
 }
 
+// minCheckIns is the fewest check-ins any device made. Waits poll it rather
+// than snapshot, which copies everything under the server's lock.
+func (s *fakeServer) minCheckIns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	least := -1
+	for _, d := range s.devices {
+		if least < 0 || d.count < least {
+			least = d.count
+		}
+	}
+	return least
+}
+
+// allHave reports whether every device reports an app.
+func (s *fakeServer) allHave(pkg string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.devices {
+		if _, ok := d.apps[pkg]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // connected counts the push sockets the server holds.
 func (s *fakeServer) connected() int {
 	s.mu.Lock()

@@ -100,7 +100,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -144,14 +144,7 @@ func TestEnrollAndCheckIn(t *testing.T) {
 		t.Fatalf("after Enroll: %+v", st)
 	}
 	stop := run(t, f)
-	waitFor(t, "every device to check in three times", func() bool {
-		for _, d := range s.snapshot() {
-			if d.count < 3 {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, "every device to check in three times", func() bool { return s.minCheckIns() >= 3 })
 	stop()
 	st := f.Stats()
 	if st.CheckInsOK < 600 || st.CheckInsFailed != 0 {
@@ -455,14 +448,7 @@ func TestCommandEffects(t *testing.T) {
 	const pkg = "com.example.fieldservice"
 	s.enqueue(protocol.CmdInstallApp, protocol.AppPayload{Package: pkg, VersionCode: 1203})
 	s.enqueue("locate_v9", nil) // a type this agent does not know
-	waitFor(t, "the app in every device's report", func() bool {
-		for _, d := range s.snapshot() {
-			if _, ok := d.apps[pkg]; !ok {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, "the app in every device's report", func() bool { return s.allHave(pkg) })
 	for _, d := range s.snapshot() {
 		a := d.apps[pkg]
 		personal := d.enroll.Ownership == protocol.OwnershipPersonal
@@ -562,14 +548,7 @@ func TestSyncChecksInWithAFullList(t *testing.T) {
 	run(t, f)
 	waitFor(t, "the first check-ins", func() bool { return f.Stats().CheckInsOK == 20 })
 	s.enqueue(protocol.CmdSync, nil)
-	waitFor(t, "a second check-in each", func() bool {
-		for _, d := range s.snapshot() {
-			if d.count < 2 {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, "a second check-in each", func() bool { return s.minCheckIns() >= 2 })
 	for _, d := range s.snapshot() {
 		if c := d.checkIns[1]; c.Apps == nil || c.Apps.Full == nil {
 			t.Errorf("device %s: check-in after sync without a full list", d.id)
