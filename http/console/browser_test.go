@@ -74,7 +74,7 @@ func findChromium() string {
 
 // tab is one browser tab on the test's server.
 type tab struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	base string
 }

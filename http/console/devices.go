@@ -84,17 +84,27 @@ func (c *Console) devices(w http.ResponseWriter, r *http.Request, p *page) (*res
 		}
 		break
 	}
-	ids := []string{}
-	for _, d := range kept {
-		ids = append(ids, d.AccountID)
-	}
-	names := c.accountNames(ctx, ids...)
-	for _, d := range kept {
-		v.Rows = append(v.Rows, deviceRow{Device: d, AccountName: names[d.AccountID]})
-	}
+	// The account filter's options name most accounts of the page; the
+	// rest (beyond the first page of the tree) are looked up one by one.
 	accs, err := c.svc.Accounts(ctx, steward.AccountFilter{Limit: treePage})
 	if err != nil {
 		return nil, err
+	}
+	names := map[string]string{}
+	for _, a := range accs {
+		names[a.ID] = a.Name
+	}
+	var missing []string
+	for _, d := range kept {
+		if _, ok := names[d.AccountID]; !ok {
+			missing = append(missing, d.AccountID)
+		}
+	}
+	for id, name := range c.accountNames(ctx, missing...) {
+		names[id] = name
+	}
+	for _, d := range kept {
+		v.Rows = append(v.Rows, deviceRow{Device: d, AccountName: names[d.AccountID]})
 	}
 	if len(accs) > 1 {
 		found := v.AccountID == ""

@@ -23,7 +23,7 @@ const adminEmail = "admin@example.com"
 // env is a whole Steward server behind an httptest server, with the
 // platform administrator's context for setting things up through the service.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *server.Server
 	ts    *httptest.Server
 	svc   *service.Service
@@ -34,7 +34,7 @@ type env struct {
 
 // newEnv starts a server. With an empty adminPassword the first admin gets a
 // generated one-time password (in e.out) and no admin context is made.
-func newEnv(t *testing.T, adminPassword string) *env {
+func newEnv(t testing.TB, adminPassword string) *env {
 	t.Helper()
 	out := &bytes.Buffer{}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -56,7 +56,7 @@ func newEnv(t *testing.T, adminPassword string) *env {
 	return e
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -120,7 +120,7 @@ func (e *env) accountNamed(name string) bool {
 
 // client is a browser-like HTTP client with a cookie jar.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	hc   *http.Client
 }
@@ -174,7 +174,7 @@ func (c *client) post(path string, form url.Values) page {
 var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
 // csrf returns the CSRF token of the forms on a page.
-func (p page) csrf(t *testing.T) string {
+func (p page) csrf(t testing.TB) string {
 	t.Helper()
 	m := csrfRe.FindStringSubmatch(p.body)
 	if m == nil {

@@ -35,7 +35,7 @@ func (e *env) mailedLink(to, kind string) string {
 }
 
 // want fails unless a page has the status and every text.
-func want(t *testing.T, what string, p page, status int, texts ...string) {
+func want(t testing.TB, what string, p page, status int, texts ...string) {
 	t.Helper()
 	if p.status != status {
 		t.Errorf("%s: status %d, want %d (at %s)", what, p.status, status, p.url)
