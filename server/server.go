@@ -154,7 +154,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	con, err := console.New(console.Options{Service: svc, Logger: cfg.Logger, SecureCookies: secure, TrustProxy: cfg.TrustProxy})
+	con, err := console.New(console.Options{Service: svc, Logger: cfg.Logger, SecureCookies: secure, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err
 	}
