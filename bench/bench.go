@@ -9,6 +9,7 @@ package bench
 
 import (
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +18,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,7 +37,8 @@ type Options struct {
 	Sockets       int           // push sockets for the fan-out; default min(Devices, 15000)
 	Duration      time.Duration // 15 s per scenario (the fan-out's wait)
 	Warmup        time.Duration // 1 s before each load is measured; negative for none
-	Scenarios     []string      // default all
+	Scenarios     []string      // nil for all; empty (not nil) for enrollment only
+	AckLater      bool          // fan-out: hold the acks until every push arrived
 	ProfileDir    string        // when set, run stewardprof and save the server's profiles here
 	Keep          bool          // keep the data folder and the server log
 	Progress      io.Writer     // progress lines; default io.Discard
@@ -48,6 +52,7 @@ type Report struct {
 	Duration   time.Duration `json:"duration_ns"`
 	CPUs       int           `json:"cpus"`
 	Server     string        `json:"server"`
+	Revision   string        `json:"revision,omitempty"` // the server's VCS revision, "+dirty" if modified
 	OpenFiles  uint64        `json:"open_files_limit,omitempty"`
 	Enroll     EnrollResult  `json:"enroll"`
 	CheckIn    *LoadResult   `json:"checkin,omitempty"`
@@ -57,6 +62,10 @@ type Report struct {
 	ServerLog  string        `json:"server_log,omitempty"` // kept with Keep
 	StartedAt  time.Time     `json:"started_at"`
 	FinishedAt time.Time     `json:"finished_at"`
+	// LoadAvg is the machine's 1-minute load average at the start and the
+	// end (from /proc/loadavg): other work on the machine depresses every
+	// figure.
+	LoadAvg [2]float64 `json:"load_avg"`
 }
 
 func (o *Options) defaults() error {
@@ -80,7 +89,7 @@ func (o *Options) defaults() error {
 	} else if o.Warmup < 0 {
 		o.Warmup = 0
 	}
-	if len(o.Scenarios) == 0 {
+	if o.Scenarios == nil {
 		o.Scenarios = Scenarios
 	}
 	if o.Progress == nil {
@@ -108,7 +117,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Database: "sqlite", Devices: o.Devices, Conns: o.Conns, Duration: o.Duration, CPUs: runtime.NumCPU(),
-		StartedAt: time.Now()}
+		StartedAt: time.Now(), LoadAvg: [2]float64{loadAvg(), 0}}
 	if o.Database != "" {
 		r.Database = "postgres"
 	}
@@ -135,7 +144,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Server = bin
+	r.Server, r.Revision = bin, revision(bin)
 	if o.ProfileDir != "" {
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
 			return nil, err
@@ -163,18 +172,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("set up: %w", err)
 	}
 
-	logf("enrolling %d devices, %d at a time", o.Devices, o.EnrollWorkers)
-	ec := loadClient(o.EnrollWorkers)
-	devices, er, err := enroll(ctx, ec, srv.URL, fl.Code, o.Devices, o.EnrollWorkers)
-	ec.CloseIdleConnections()
-	r.Enroll = er
-	if err != nil {
-		return r, fmt.Errorf("enroll: %w", err)
-	}
-	logf("  %d enrolled in %v: %.0f/s; first %d %.0f/s, last %d %.0f/s (%.0f %%); %d errors %s",
-		er.Devices, er.Duration.Round(time.Millisecond), er.Rate, er.Window, er.FirstRate, er.Window, er.LastRate, 100*er.Ratio,
-		er.Errors, er.FirstErr)
-
 	profile := func(ctx context.Context, name, kind string) {
 		if o.ProfileDir == "" {
 			return
@@ -190,6 +187,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	cpuProfile := func(ctx context.Context, name string, d time.Duration) {
 		profile(ctx, name+".cpu.pprof", fmt.Sprintf("profile?seconds=%d", max(1, int(d.Round(time.Second)/time.Second))))
 	}
+
+	logf("enrolling %d devices, %d at a time", o.Devices, o.EnrollWorkers)
+	ec := loadClient(o.EnrollWorkers)
+	var late func(time.Duration)
+	if o.ProfileDir != "" {
+		late = func(est time.Duration) { cpuProfile(ctx, "enroll-last", min(est, time.Minute)) }
+	}
+	devices, er, err := enroll(ctx, ec, srv.URL, fl.Code, o.Devices, o.EnrollWorkers, late)
+	ec.CloseIdleConnections()
+	r.Enroll = er
+	if err != nil {
+		return r, fmt.Errorf("enroll: %w", err)
+	}
+	logf("  %d enrolled in %v: %.0f/s; first %d %.0f/s, last %d %.0f/s (%.0f %%); %d errors %s",
+		er.Devices, er.Duration.Round(time.Millisecond), er.Rate, er.Window, er.FirstRate, er.Window, er.LastRate, 100*er.Ratio,
+		er.Errors, er.FirstErr)
 
 	for _, sc := range o.Scenarios {
 		switch sc {
@@ -218,8 +231,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if err != nil {
 				return r, fmt.Errorf("%s: %w", sc, err)
 			}
-			logf("  %.0f/s, p50 %v, p99 %v, %d errors %s; server CPU %v per request",
-				lr.Rate, lr.Latency.P50, lr.Latency.P99, lr.Errors, lr.FirstErr, lr.CPUPerReq)
+			logf("  %.0f/s, p50 %v, p99 %v, %d errors %s; server CPU %v per request; CPU server %.1f s, generator %.1f s",
+				lr.Rate, lr.Latency.P50, lr.Latency.P99, lr.Errors, lr.FirstErr, lr.CPUPerReq, lr.ServerCPU.Seconds(), lr.BenchCPU.Seconds())
 			if sc == "checkin" {
 				r.CheckIn = &lr
 			} else {
@@ -229,7 +242,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			n := min(o.Sockets, len(devices))
 			logf("fan-out: %d push sockets, one bulk command, waiting up to %v", n, o.Duration)
 			env := fanoutEnv{srv: srv, api: api, token: fl.ResellerToken, accountID: fl.ClientID, devices: devices[:n],
-				conns: o.Conns, dialers: o.Conns, wait: o.Duration, log: logf}
+				conns: o.Conns, dialers: o.Conns, wait: o.Duration, ackLater: o.AckLater, log: logf}
 			profiled := make(chan struct{})
 			close(profiled)
 			if o.ProfileDir != "" {
@@ -237,9 +250,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				env.onSettled = func(ctx context.Context) { profile(ctx, "fanout.heap.pprof", "heap") }
 				env.onSend = func(ctx context.Context) {
 					profiled = make(chan struct{})
+					var both sync.WaitGroup
+					both.Go(func() { cpuProfile(ctx, "fanout", o.Duration) })
+					both.Go(func() { profile(ctx, "fanout.trace", fmt.Sprintf("trace?seconds=%d", int(o.Duration/time.Second)/2+1)) })
 					go func() {
-						defer close(profiled)
-						cpuProfile(ctx, "fanout", o.Duration)
+						both.Wait()
+						close(profiled)
 					}()
 					time.Sleep(100 * time.Millisecond) // let the profile start
 				}
@@ -252,14 +268,50 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			logf("  memory per connected device: %.1f KiB RSS, %.1f KiB heap, %.1f KiB stack", fr.RSSPerDevice/1024,
 				fr.HeapPerDevice/1024, fr.StackPerDevice/1024)
-			logf("  delivery p50 %v p99 %v, %d of %d within 1 s; ack p50 %v p99 %v; %d errors %s",
-				fr.Delivery.P50, fr.Delivery.P99, fr.WithinSecond, fr.Sockets, fr.Ack.P50, fr.Ack.P99, fr.AckErrors, fr.FirstErr)
+			logf("  delivery first %v p50 %v p99 %v, %d of %d within 1 s; ack p50 %v p99 %v; %d errors %s; CPU server %.1f s, generator %.1f s",
+				fr.Delivery.Min, fr.Delivery.P50, fr.Delivery.P99, fr.WithinSecond, fr.Sockets, fr.Ack.P50, fr.Ack.P99, fr.AckErrors, fr.FirstErr,
+				fr.ServerCPU.Seconds(), fr.BenchCPU.Seconds())
 		}
 	}
 	if o.ProfileDir != "" {
 		profile(ctx, "block.pprof", "block")
 		profile(ctx, "mutex.pprof", "mutex")
 	}
-	r.FinishedAt = time.Now()
+	r.FinishedAt, r.LoadAvg[1] = time.Now(), loadAvg()
 	return r, nil
+}
+
+// revision reads the VCS stamp go build put in the binary.
+func revision(bin string) string {
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return ""
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "+dirty"
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev[:min(12, len(rev))] + dirty
+}
+
+// loadAvg is the 1-minute load average, or -1 where /proc has none.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f, _, _ := strings.Cut(string(b), " ")
+	v, err := strconv.ParseFloat(f, 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }

@@ -88,12 +88,12 @@ func TestSummarise(t *testing.T) {
 		missing int
 		want    Latency
 	}{
-		{"none", nil, 0, Latency{P50: -1, P99: -1, Max: -1}},
-		{"one", ms(7), 0, Latency{Count: 1, P50: 7 * time.Millisecond, P99: 7 * time.Millisecond, Max: 7 * time.Millisecond}},
-		{"unsorted", ms(4, 1, 3, 2), 0, Latency{Count: 4, P50: 2 * time.Millisecond, P99: 4 * time.Millisecond, Max: 4 * time.Millisecond}},
+		{"none", nil, 0, Latency{Min: -1, P50: -1, P99: -1, Max: -1}},
+		{"one", ms(7), 0, Latency{Count: 1, Min: ms(7)[0], P50: ms(7)[0], P99: ms(7)[0], Max: ms(7)[0]}},
+		{"unsorted", ms(4, 1, 3, 2), 0, Latency{Count: 4, Min: ms(1)[0], P50: ms(2)[0], P99: ms(4)[0], Max: ms(4)[0]}},
 		// Missing samples rank last: half missing leaves p50 reached, p99 not.
-		{"missing", ms(1, 2), 2, Latency{Count: 2, Missing: 2, P50: 2 * time.Millisecond, P99: -1, Max: -1}},
-		{"all missing", nil, 3, Latency{Missing: 3, P50: -1, P99: -1, Max: -1}},
+		{"missing", ms(1, 2), 2, Latency{Count: 2, Missing: 2, Min: ms(1)[0], P50: ms(2)[0], P99: -1, Max: -1}},
+		{"all missing", nil, 3, Latency{Missing: 3, Min: -1, P50: -1, P99: -1, Max: -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summarise(tc.samples, tc.missing)); diff != "" {

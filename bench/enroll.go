@@ -39,9 +39,19 @@ type EnrollResult struct {
 	Latency   Latency       `json:"latency"`
 }
 
+// enrollWindow is how many enrollments the first and last rates cover.
+func enrollWindow(n int) int { return min(1000, max(1, n/5)) }
+
 // enroll enrolls n devices with the activation code, workers at a time.
-func enroll(ctx context.Context, hc *http.Client, base, code string, n, workers int) ([]device, EnrollResult, error) {
+// When the last window begins, it calls late (if not nil) in a goroutine
+// of its own with an estimate of the window's length, and waits for it to
+// return before returning itself.
+func enroll(ctx context.Context, hc *http.Client, base, code string, n, workers int, late func(est time.Duration)) ([]device, EnrollResult, error) {
 	res := EnrollResult{Workers: workers}
+	w := enrollWindow(n)
+	var completed atomic.Int64
+	var lateDone sync.WaitGroup
+	defer lateDone.Wait()
 	devices := make([]device, n)
 	done := make([]time.Time, n) // completion times of the successful ones
 	lat := make([]time.Duration, n)
@@ -71,6 +81,10 @@ func enroll(ctx context.Context, hc *http.Client, base, code string, n, workers 
 					continue
 				}
 				done[i], lat[i], ok[i], devices[i] = time.Now(), time.Since(t), true, d
+				if c := completed.Add(1); late != nil && int(c) == n-w && c > 0 {
+					est := time.Duration(float64(time.Since(start)) / float64(c) * float64(w))
+					lateDone.Go(func() { late(est) })
+				}
 			}
 		}()
 	}
@@ -96,7 +110,7 @@ func enroll(ctx context.Context, hc *http.Client, base, code string, n, workers 
 	}
 	res.Rate = float64(res.Devices) / res.Duration.Seconds()
 	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-	w := min(1000, max(1, len(times)/5))
+	w = min(w, len(times))
 	res.Window = w
 	res.FirstRate = float64(w) / times[w-1].Sub(start).Seconds()
 	if len(times) > w {

@@ -23,7 +23,9 @@ import (
 // and after the sockets connected and settled, divided by the sockets.
 // Delivery: from just before the bulk command's request to the arrival of
 // each socket's push message. Ack: from the same instant to the answer of
-// the device's HTTP acknowledgement, sent at once on receipt.
+// the device's HTTP acknowledgement, sent at once on receipt (or, with
+// AckLater, once every push has arrived, so that the acks' load does not
+// slow the deliveries down).
 type FanoutResult struct {
 	Sockets      int           `json:"sockets"`
 	DialErrors   int           `json:"dial_errors"`
@@ -50,7 +52,9 @@ type FanoutResult struct {
 	Ack          Latency       `json:"ack"`                 // enqueue → ack answered
 	AckErrors    int           `json:"ack_errors"`
 	Wait         time.Duration `json:"wait_ns"`
-	ServerCPU    time.Duration `json:"server_cpu_ns"` // from the request to the last ack or the wait's end
+	AckLater     bool          `json:"ack_after_delivery,omitempty"` // acks held until every push arrived
+	ServerCPU    time.Duration `json:"server_cpu_ns"`                // from the request to the last ack or the wait's end
+	BenchCPU     time.Duration `json:"bench_cpu_ns"`                 // the load generator's, over the same time
 }
 
 // fanoutEnv is what the fan-out needs of the run.
@@ -63,6 +67,7 @@ type fanoutEnv struct {
 	conns     int      // HTTP connections for the acks
 	dialers   int      // concurrent WebSocket dials
 	wait      time.Duration
+	ackLater  bool                  // ack once every push has arrived, not on receipt
 	gc        func(context.Context) // collects the server's garbage, if it can (stewardprof)
 	onSettled func(context.Context) // after the sockets settle (heap profile)
 	onSend    func(context.Context) // just before the bulk command (CPU profile)
@@ -78,7 +83,7 @@ type socket struct {
 
 func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 	n := len(e.devices)
-	res := FanoutResult{Sockets: n, Wait: e.wait}
+	res := FanoutResult{Sockets: n, Wait: e.wait, AckLater: e.ackLater}
 	key, err := filterKey(ctx, e.api, e.token, e.accountID)
 	if err != nil {
 		return res, err
@@ -94,9 +99,18 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 	ackClient := loadClient(e.conns)
 	defer ackClient.CloseIdleConnections()
 	socks := make([]socket, n)
-	var t0 atomic.Pointer[time.Time]
-	var acked atomic.Int64
-	allAcked := make(chan struct{})
+	var arrived, acked atomic.Int64
+	allArrived, allAcked := make(chan struct{}), make(chan struct{})
+	release := make(chan struct{}) // acks may go
+	if !e.ackLater {
+		close(release)
+	}
+	// done counts a socket that got its push, or acked it, or never will.
+	done := func(c *atomic.Int64, all chan struct{}) {
+		if c.Add(1) == int64(n) {
+			close(all)
+		}
+	}
 	rctx, stopReaders := context.WithCancel(ctx)
 	defer stopReaders()
 	var readers sync.WaitGroup
@@ -108,10 +122,16 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 			return
 		}
 		s.got = time.Now()
+		done(&arrived, allArrived)
 		var m protocol.PushMessage
 		if err := json.Unmarshal(data, &m); err != nil || m.Type != protocol.PushCommands || len(m.Commands) == 0 {
 			s.err = fmt.Errorf("unexpected push %.200s", data)
 		} else {
+			select {
+			case <-release:
+			case <-rctx.Done():
+				return
+			}
 			for _, c := range m.Commands {
 				if err := ack(rctx, ackClient, e.srv.URL, &e.devices[i], c.ID); err != nil {
 					s.err = err
@@ -119,9 +139,7 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 			}
 			s.acked = time.Now()
 		}
-		if acked.Add(1) == int64(n) {
-			close(allAcked)
-		}
+		done(&acked, allAcked)
 		for { // read on, to answer control frames until the bench closes the socket
 			if _, _, err := s.conn.Read(rctx); err != nil {
 				return
@@ -148,9 +166,8 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 				if err != nil {
 					dialErrs.Add(1)
 					firstErr.CompareAndSwap(nil, &err)
-					if acked.Add(1) == int64(n) { // counts as done
-						close(allAcked)
-					}
+					done(&arrived, allArrived)
+					done(&acked, allAcked)
 					continue
 				}
 				c.SetReadLimit(1 << 20)
@@ -214,8 +231,8 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 		e.onSend(ctx)
 	}
 	cpu0, cpuErr := e.srv.cpu()
+	bench0 := selfCPU()
 	now := time.Now()
-	t0.Store(&now)
 	made, pushed, err := sendToAccount(ctx, e.api, e.token, key, e.accountID, steward.CmdSync)
 	res.SendDuration = time.Since(now)
 	if err != nil {
@@ -223,15 +240,27 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 	}
 	res.Commands, res.Pushed = made, pushed
 	e.log("  bulk command answered in %v: %d commands, %d pushed", res.SendDuration.Round(time.Millisecond), made, pushed)
+	deadline := time.NewTimer(e.wait - time.Since(now))
+	defer deadline.Stop()
+	if e.ackLater {
+		select {
+		case <-allArrived:
+		case <-deadline.C:
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+		close(release)
+	}
 	select {
 	case <-allAcked:
-	case <-time.After(e.wait - time.Since(now)):
+	case <-deadline.C:
 	case <-ctx.Done():
 		return res, ctx.Err()
 	}
 	if cpu1, err := e.srv.cpu(); err == nil && cpuErr == nil {
 		res.ServerCPU = cpu1 - cpu0
 	}
+	res.BenchCPU = selfCPU() - bench0
 	stopReaders() // the sockets still waiting have missed the window
 	readers.Wait()
 

@@ -31,6 +31,7 @@ type LoadResult struct {
 	Latency   Latency       `json:"latency"`
 	ServerCPU time.Duration `json:"server_cpu_ns"` // CPU time the server used in the window
 	CPUPerReq time.Duration `json:"server_cpu_per_request_ns"`
+	BenchCPU  time.Duration `json:"bench_cpu_ns"` // CPU time the load generator used in the window
 }
 
 // request sends one request as dev and reports an error for anything but
@@ -61,7 +62,7 @@ func runLoad(ctx context.Context, name string, base string, devices []device, co
 	}
 	ws := make([]worker, conns)
 	var wg sync.WaitGroup
-	var cpuFrom time.Duration
+	var cpuFrom, benchFrom time.Duration
 	var cpuErr error
 	cpuTaken := make(chan struct{})
 	go func() {
@@ -71,6 +72,7 @@ func runLoad(ctx context.Context, name string, base string, devices []device, co
 		case <-ctx.Done():
 		}
 		cpuFrom, cpuErr = cpu()
+		benchFrom = selfCPU()
 	}()
 	for w := range conns {
 		wg.Add(1)
@@ -103,6 +105,7 @@ func runLoad(ctx context.Context, name string, base string, devices []device, co
 	wg.Wait()
 	<-cpuTaken
 	cpuTo, err := cpu()
+	res.BenchCPU = selfCPU() - benchFrom
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}

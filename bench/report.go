@@ -20,8 +20,11 @@ const (
 
 // WriteText writes the report as a table against the targets.
 func WriteText(w io.Writer, r *Report) error {
-	fmt.Fprintf(w, "steward-bench: %s, %d devices, %d connections, %v per scenario, %d CPUs\n",
-		r.Database, r.Devices, r.Conns, r.Duration, r.CPUs)
+	fmt.Fprintf(w, "steward-bench: %s, %d devices, %d connections, %v per scenario, %d CPUs, load average %.1f → %.1f\n",
+		r.Database, r.Devices, r.Conns, r.Duration, r.CPUs, r.LoadAvg[0], r.LoadAvg[1])
+	if r.Revision != "" {
+		fmt.Fprintf(w, "server revision %s\n", r.Revision)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nmeasure\tresult\ttarget\t")
 	e := r.Enroll
@@ -38,15 +41,22 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(tw, "%s\t%.0f (p50 %s, p99 %s, %d errors)\t≥ %.0f  %s\t\n", name, l.Rate,
 			dur(l.Latency.P50), dur(l.Latency.P99), l.Errors, target, verdict(l.Rate >= target))
-		fmt.Fprintf(tw, "  server CPU per request\t%s\t\t\n", dur(l.CPUPerReq))
+		fmt.Fprintf(tw, "  CPU: server per request; server, generator in all\t%s; %.1f s, %.1f s over %v\t\t\n",
+			dur(l.CPUPerReq), l.ServerCPU.Seconds(), l.BenchCPU.Seconds(), l.Duration)
 	}
 	if f := r.Fanout; f != nil {
 		fmt.Fprintf(tw, "fan-out to %d sockets, delivery\tp50 %s, p99 %s, max %s\tp99 ≤ %s  %s\t\n", f.Sockets,
 			dur(f.Delivery.P50), dur(f.Delivery.P99), dur(f.Delivery.Max), TargetFanoutP99,
 			verdict(f.Delivery.P99 >= 0 && f.Delivery.P99 <= TargetFanoutP99))
-		fmt.Fprintf(tw, "  delivered within 1 s\t%d of %d (%d never, within %v)\t\t\n", f.WithinSecond, f.Sockets, f.Delivery.Missing, f.Wait)
-		fmt.Fprintf(tw, "  enqueue → ack answered\tp50 %s, p99 %s, max %s (%d errors)\t\t\n", dur(f.Ack.P50), dur(f.Ack.P99), dur(f.Ack.Max), f.AckErrors)
+		fmt.Fprintf(tw, "  first push; delivered within 1 s\t%s; %d of %d (%d not within %v)\t\t\n", dur(f.Delivery.Min),
+			f.WithinSecond, f.Sockets, f.Delivery.Missing, f.Wait)
+		ackWhen := "on receipt"
+		if f.AckLater {
+			ackWhen = "after every push arrived"
+		}
+		fmt.Fprintf(tw, "  enqueue → ack answered (%s)\tp50 %s, p99 %s, max %s (%d errors)\t\t\n", ackWhen, dur(f.Ack.P50), dur(f.Ack.P99), dur(f.Ack.Max), f.AckErrors)
 		fmt.Fprintf(tw, "  bulk command request\t%s, %d commands, %d pushed before it answered\t\t\n", dur(f.SendDuration), f.Commands, f.Pushed)
+		fmt.Fprintf(tw, "  CPU: server, generator\t%.1f s, %.1f s\t\t\n", f.ServerCPU.Seconds(), f.BenchCPU.Seconds())
 		fmt.Fprintf(tw, "memory per idle connected device\t%.1f KiB RSS (heap %.1f KiB, stacks %.1f KiB)\t≤ %d KiB  %s\t\n",
 			f.RSSPerDevice/1024, f.HeapPerDevice/1024, f.StackPerDevice/1024, TargetMemPerDevice>>10,
 			verdict(f.RSSPerDevice <= TargetMemPerDevice))

@@ -60,11 +60,11 @@ func findSteward(ctx context.Context, named, dir string, profile bool, log io.Wr
 
 func goBuild(ctx context.Context, pkg, out string, log io.Writer) (string, error) {
 	fmt.Fprintf(log, "building %s\n", pkg)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=true", "-o", out, pkg)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, stderr.String())
+		return "", fmt.Errorf("go build %s (run steward-bench inside the Steward module, or give --steward): %w\n%s", pkg, err, stderr.String())
 	}
 	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 type Latency struct {
 	Count   int           // observed samples
 	Missing int           // expected samples that never came
+	Min     time.Duration // -1: no sample
 	P50     time.Duration // -1: not reached
 	P99     time.Duration
 	Max     time.Duration
@@ -23,10 +24,13 @@ type Latency struct {
 // samples counted as slower than any observed one.
 func summarise(samples []time.Duration, missing int) Latency {
 	slices.Sort(samples)
-	l := Latency{Count: len(samples), Missing: missing, P50: -1, P99: -1, Max: -1}
+	l := Latency{Count: len(samples), Missing: missing, Min: -1, P50: -1, P99: -1, Max: -1}
 	total := len(samples) + missing
 	if total == 0 {
 		return l
+	}
+	if len(samples) > 0 {
+		l.Min = samples[0]
 	}
 	rank := func(p float64) time.Duration {
 		i := int(math.Ceil(p*float64(total))) - 1
@@ -61,10 +65,11 @@ func (l Latency) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Count   int     `json:"count"`
 		Missing int     `json:"missing,omitempty"`
+		Min     float64 `json:"min_ms"`
 		P50     float64 `json:"p50_ms"`
 		P99     float64 `json:"p99_ms"`
 		Max     float64 `json:"max_ms"`
-	}{l.Count, l.Missing, ms(l.P50), ms(l.P99), ms(l.Max)})
+	}{l.Count, l.Missing, ms(l.Min), ms(l.P50), ms(l.P99), ms(l.Max)})
 }
 
 // ms is d in milliseconds, or -1 for a percentile not reached.

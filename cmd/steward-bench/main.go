@@ -47,10 +47,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Sockets, "sockets", 0, "push WebSockets for the fan-out (default: one per device, at most 15000)")
 	fs.DurationVar(&o.Duration, "duration", 15*time.Second, "measured time of each load, and the fan-out's wait")
 	fs.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured time before each load (0 for none)")
-	scenarios := fs.String("scenarios", strings.Join(bench.Scenarios, ","), "scenarios to run, comma-separated")
+	scenarios := fs.String("scenarios", strings.Join(bench.Scenarios, ","), "scenarios to run after enrollment, comma-separated, or none")
+	fs.BoolVar(&o.AckLater, "ack-later", false, "fan-out: devices ack once every push has arrived, not on receipt (isolates delivery from the acks' load)")
 	fs.StringVar(&o.ProfileDir, "profile", "", "run the server with its profiler (bench/stewardprof) and save CPU, heap, block and mutex profiles in `DIR`")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary folder: data and server log")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	jsonOut := fs.String("json-out", "", "also write the JSON report to `FILE`")
 	quiet := fs.Bool("q", false, "print no progress on stderr")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: steward-bench [flags]")
@@ -67,13 +69,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.Warmup == 0 {
 		o.Warmup = -1 // none
 	}
-	if *scenarios != "" {
+	switch *scenarios {
+	case "none":
+		o.Scenarios = []string{}
+	case "":
+	default:
 		o.Scenarios = strings.Split(*scenarios, ",")
 	}
 	if !*quiet {
 		o.Progress = stderr
 	}
 	r, err := bench.Run(ctx, o)
+	if r != nil && *jsonOut != "" {
+		b, jerr := json.MarshalIndent(r, "", "  ")
+		if jerr == nil {
+			jerr = os.WriteFile(*jsonOut, append(b, '\n'), 0o644)
+		}
+		if jerr != nil {
+			return errors.Join(err, jerr)
+		}
+	}
 	if r != nil {
 		if *asJSON {
 			enc := json.NewEncoder(stdout)

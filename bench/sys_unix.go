@@ -5,6 +5,7 @@ package bench
 import (
 	"fmt"
 	"syscall"
+	"time"
 )
 
 // raiseOpenFiles raises this process's open-file limit to its hard limit
@@ -24,4 +25,13 @@ func raiseOpenFiles(need int) (uint64, error) {
 		return l.Cur, fmt.Errorf("the fan-out needs about %d open files but this process may hold %d: lower --sockets or raise the hard limit (ulimit -Hn)", need, l.Cur)
 	}
 	return l.Cur, nil
+}
+
+// selfCPU is the CPU time this process (the load generator) has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
