@@ -222,7 +222,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				case <-pctx.Done():
 				}
 			}()
-			lr, err := runLoad(ctx, sc, srv.URL, devices, o.Conns, o.Warmup, o.Duration, srv.cpu, req)
+			lr, err := runLoad(ctx, sc, srv.URL, devices, o.Conns, o.Warmup, o.Duration, srv.sampleCPU, req)
 			if err != nil {
 				cancel()
 			}
@@ -231,8 +231,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if err != nil {
 				return r, fmt.Errorf("%s: %w", sc, err)
 			}
-			logf("  %.0f/s, p50 %v, p99 %v, %d errors %s; server CPU %v per request; CPU server %.1f s, generator %.1f s",
-				lr.Rate, lr.Latency.P50, lr.Latency.P99, lr.Errors, lr.FirstErr, lr.CPUPerReq, lr.ServerCPU.Seconds(), lr.BenchCPU.Seconds())
+			db := ""
+			if lr.DBPerReq > 0 {
+				db = fmt.Sprintf(", database %v", lr.DBPerReq)
+			}
+			logf("  %.0f/s, p50 %v, p99 %v, %d errors %s; CPU per request: server %v%s; %s",
+				lr.Rate, lr.Latency.P50, lr.Latency.P99, lr.Errors, lr.FirstErr, lr.CPUPerReq, db, lr.CPU)
 			if sc == "checkin" {
 				r.CheckIn = &lr
 			} else {
@@ -268,9 +272,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			logf("  memory per connected device: %.1f KiB RSS, %.1f KiB heap, %.1f KiB stack", fr.RSSPerDevice/1024,
 				fr.HeapPerDevice/1024, fr.StackPerDevice/1024)
-			logf("  delivery first %v p50 %v p99 %v, %d of %d within 1 s; ack p50 %v p99 %v; %d errors %s; CPU server %.1f s, generator %.1f s",
-				fr.Delivery.Min, fr.Delivery.P50, fr.Delivery.P99, fr.WithinSecond, fr.Sockets, fr.Ack.P50, fr.Ack.P99, fr.AckErrors, fr.FirstErr,
-				fr.ServerCPU.Seconds(), fr.BenchCPU.Seconds())
+			logf("  delivery first %v p50 %v p99 %v, %d of %d within 1 s; ack p50 %v p99 %v; %d errors %s; %s",
+				fr.Delivery.Min, fr.Delivery.P50, fr.Delivery.P99, fr.WithinSecond, fr.Sockets, fr.Ack.P50, fr.Ack.P99, fr.AckErrors, fr.FirstErr, fr.CPU)
 		}
 	}
 	if o.ProfileDir != "" {

@@ -53,8 +53,7 @@ type FanoutResult struct {
 	AckErrors    int           `json:"ack_errors"`
 	Wait         time.Duration `json:"wait_ns"`
 	AckLater     bool          `json:"ack_after_delivery,omitempty"` // acks held until every push arrived
-	ServerCPU    time.Duration `json:"server_cpu_ns"`                // from the request to the last ack or the wait's end
-	BenchCPU     time.Duration `json:"bench_cpu_ns"`                 // the load generator's, over the same time
+	CPU          CPUUse        `json:"cpu"`                          // from the request to the last ack or the wait's end
 }
 
 // fanoutEnv is what the fan-out needs of the run.
@@ -230,8 +229,7 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 	if e.onSend != nil {
 		e.onSend(ctx)
 	}
-	cpu0, cpuErr := e.srv.cpu()
-	bench0 := selfCPU()
+	cpu0 := e.srv.sampleCPU(ctx)
 	now := time.Now()
 	made, pushed, err := sendToAccount(ctx, e.api, e.token, key, e.accountID, steward.CmdSync)
 	res.SendDuration = time.Since(now)
@@ -257,10 +255,7 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 	case <-ctx.Done():
 		return res, ctx.Err()
 	}
-	if cpu1, err := e.srv.cpu(); err == nil && cpuErr == nil {
-		res.ServerCPU = cpu1 - cpu0
-	}
-	res.BenchCPU = selfCPU() - bench0
+	res.CPU = e.srv.sampleCPU(ctx).since(cpu0)
 	stopReaders() // the sockets still waiting have missed the window
 	readers.Wait()
 

@@ -41,8 +41,12 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(tw, "%s\t%.0f (p50 %s, p99 %s, %d errors)\t≥ %.0f  %s\t\n", name, l.Rate,
 			dur(l.Latency.P50), dur(l.Latency.P99), l.Errors, target, verdict(l.Rate >= target))
-		fmt.Fprintf(tw, "  CPU: server per request; server, generator in all\t%s; %.1f s, %.1f s over %v\t\t\n",
-			dur(l.CPUPerReq), l.ServerCPU.Seconds(), l.BenchCPU.Seconds(), l.Duration)
+		perReq := dur(l.CPUPerReq)
+		if l.DBPerReq > 0 {
+			perReq += " + database " + dur(l.DBPerReq)
+		}
+		fmt.Fprintf(tw, "  CPU per request: server\t%s\t\t\n", perReq)
+		fmt.Fprintf(tw, "  over %v\t%s\t\t\n", l.Duration, l.CPU)
 	}
 	if f := r.Fanout; f != nil {
 		fmt.Fprintf(tw, "fan-out to %d sockets, delivery\tp50 %s, p99 %s, max %s\tp99 ≤ %s  %s\t\n", f.Sockets,
@@ -56,7 +60,7 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(tw, "  enqueue → ack answered (%s)\tp50 %s, p99 %s, max %s (%d errors)\t\t\n", ackWhen, dur(f.Ack.P50), dur(f.Ack.P99), dur(f.Ack.Max), f.AckErrors)
 		fmt.Fprintf(tw, "  bulk command request\t%s, %d commands, %d pushed before it answered\t\t\n", dur(f.SendDuration), f.Commands, f.Pushed)
-		fmt.Fprintf(tw, "  CPU: server, generator\t%.1f s, %.1f s\t\t\n", f.ServerCPU.Seconds(), f.BenchCPU.Seconds())
+		fmt.Fprintf(tw, "  from the request to the last ack\t%s\t\t\n", f.CPU)
 		fmt.Fprintf(tw, "memory per idle connected device\t%.1f KiB RSS (heap %.1f KiB, stacks %.1f KiB)\t≤ %d KiB  %s\t\n",
 			f.RSSPerDevice/1024, f.HeapPerDevice/1024, f.StackPerDevice/1024, TargetMemPerDevice>>10,
 			verdict(f.RSSPerDevice <= TargetMemPerDevice))

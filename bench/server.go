@@ -88,7 +88,7 @@ type server struct {
 	exited   chan struct{}
 	waitErr  error
 	hc       *http.Client
-	drop     func() error // drops the PostgreSQL schema
+	pg       *pgSchema // the PostgreSQL schema, dropped by stop
 }
 
 // startServer starts the binary on a free loopback port with a fresh
@@ -98,11 +98,11 @@ func startServer(ctx context.Context, o serverOptions) (*server, error) {
 	s := &server{exited: make(chan struct{}), hc: &http.Client{Timeout: 30 * time.Second}}
 	args := []string{"serve", "--data", o.DataDir, "--addr", "127.0.0.1:0", "--log-format", "json"}
 	if o.Database != "" {
-		dsn, drop, err := freshSchema(ctx, o.Database)
+		dsn, pg, err := freshSchema(ctx, o.Database)
 		if err != nil {
 			return nil, err
 		}
-		s.drop = drop
+		s.pg = pg
 		args = append(args, "--database", dsn)
 	}
 	logf, err := os.Create(o.LogPath)
@@ -219,9 +219,16 @@ func withoutSteward(env []string) []string {
 	return out
 }
 
+// pgSchema is the bench's own schema in a PostgreSQL database.
+type pgSchema struct {
+	name string
+	db   *sql.DB // to create, watch and drop the schema
+}
+
 // freshSchema creates an empty schema in the PostgreSQL database and
-// returns a URL that selects it, and a function that drops it.
-func freshSchema(ctx context.Context, dbURL string) (string, func() error, error) {
+// returns a URL that selects it; the server's sessions carry the schema's
+// name as their application_name, so that their backends can be found.
+func freshSchema(ctx context.Context, dbURL string) (string, *pgSchema, error) {
 	u, err := url.Parse(dbURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return "", nil, fmt.Errorf("--database must be a postgres:// URL")
@@ -230,6 +237,7 @@ func freshSchema(ctx context.Context, dbURL string) (string, func() error, error
 	if err != nil {
 		return "", nil, fmt.Errorf("open %s: %w", u.Redacted(), err)
 	}
+	db.SetMaxOpenConns(2)
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "steward_bench_" + hex.EncodeToString(b)
@@ -239,26 +247,47 @@ func freshSchema(ctx context.Context, dbURL string) (string, func() error, error
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
-	drop := func() error {
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if _, err := db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			return fmt.Errorf("drop schema %s: %w", schema, err)
-		}
-		return nil
+	return u.String(), &pgSchema{name: schema, db: db}, nil
+}
+
+// drop drops the schema and closes the connection.
+func (p *pgSchema) drop() error {
+	defer p.db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := p.db.ExecContext(ctx, "DROP SCHEMA "+p.name+" CASCADE"); err != nil {
+		return fmt.Errorf("drop schema %s: %w", p.name, err)
 	}
-	return u.String(), drop, nil
+	return nil
+}
+
+// backends lists the process IDs of the server's PostgreSQL sessions.
+func (p *pgSchema) backends(ctx context.Context) ([]int, error) {
+	rows, err := p.db.QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, p.name)
+	if err != nil {
+		return nil, fmt.Errorf("postgres backends: %w", err)
+	}
+	defer rows.Close()
+	var pids []int
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			return nil, err
+		}
+		pids = append(pids, pid)
+	}
+	return pids, rows.Err()
 }
 
 func (s *server) dropSchema() error {
-	if s.drop == nil {
+	if s.pg == nil {
 		return nil
 	}
-	d := s.drop
-	s.drop = nil
-	return d()
+	p := s.pg
+	s.pg = nil
+	return p.drop()
 }
 
 // stop asks the server to shut down (SIGTERM), kills it after 30 s, and
@@ -296,30 +325,6 @@ func (s *server) rss() (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS in /proc status")
-}
-
-// cpu is the CPU time the server has used, from /proc/<pid>/stat
-// (utime + stime, in clock ticks of 1/100 s on Linux).
-func (s *server) cpu() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid()))
-	if err != nil {
-		return 0, err
-	}
-	// The command name may hold spaces; the fields follow its ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, errors.New("malformed /proc stat")
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return time.Duration(ut+st) * 10 * time.Millisecond, nil
 }
 
 // metrics reads the unlabelled samples of the server's /metrics.
