@@ -13,8 +13,7 @@ import (
 
 const accountColumns = `a.id, COALESCE(a.parent_id, ''), a.path, a.kind, a.name, a.status, a.status_reason, a.notes,
 	a.support_remote, a.support_view_devices, a.subscription_start, a.subscription_end,
-	a.created_at, a.updated_at, a.deleted_at,
-	COALESCE((SELECT SUM(l.amount) FROM credit_ledger l WHERE l.account_id = a.id), 0)`
+	a.created_at, a.updated_at, a.deleted_at, a.balance`
 
 func scanAccount(row interface{ Scan(...any) error }) (*steward.Account, error) {
 	var a steward.Account

@@ -2,13 +2,28 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/stewardmdm/steward"
 )
 
-// InsertLedgerEntry appends an entry to the credit ledger.
+// InsertLedgerEntry appends an entry to the credit ledger and moves the
+// account's running balance by its amount, in one transaction.
 func (db *DB) InsertLedgerEntry(ctx context.Context, e *steward.LedgerEntry) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.insertLedgerEntry(ctx, e); err != nil {
+			return err
+		}
+		if _, err := db.w(ctx).ExecContext(ctx, `UPDATE accounts SET balance = balance + $2 WHERE id = $1`, e.AccountID, e.Amount); err != nil {
+			return fmt.Errorf("move balance: %w", err)
+		}
+		return nil
+	})
+}
+
+func (db *DB) insertLedgerEntry(ctx context.Context, e *steward.LedgerEntry) error {
 	var counterparty any
 	if e.CounterpartyID != "" {
 		counterparty = e.CounterpartyID
@@ -23,11 +38,24 @@ func (db *DB) InsertLedgerEntry(ctx context.Context, e *steward.LedgerEntry) err
 	return nil
 }
 
-// Balance sums an account's ledger.
+// Balance returns an account's running balance, the sum of its ledger
+// (LedgerSum recomputes it).
 func (db *DB) Balance(ctx context.Context, accountID string) (int64, error) {
 	var b int64
-	if err := db.r(ctx).QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM credit_ledger WHERE account_id = $1`, accountID).Scan(&b); err != nil {
+	if err := db.r(ctx).QueryRowContext(ctx, `SELECT balance FROM accounts WHERE id = $1`, accountID).Scan(&b); errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
 		return 0, fmt.Errorf("balance: %w", err)
+	}
+	return b, nil
+}
+
+// LedgerSum recomputes an account's balance from its ledger entries, to
+// check the running balance against the record.
+func (db *DB) LedgerSum(ctx context.Context, accountID string) (int64, error) {
+	var b int64
+	if err := db.r(ctx).QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM credit_ledger WHERE account_id = $1`, accountID).Scan(&b); err != nil {
+		return 0, fmt.Errorf("ledger sum: %w", err)
 	}
 	return b, nil
 }
