@@ -171,117 +171,156 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up: %w", err)
 	}
-
-	profile := func(ctx context.Context, name, kind string) {
-		if o.ProfileDir == "" {
-			return
-		}
-		path := filepath.Join(o.ProfileDir, r.Database+"-"+name)
-		if err := srv.profile(ctx, kind, path); err != nil {
-			logf("  profile %s: %v", name, err)
-			return
-		}
-		r.Profiles = append(r.Profiles, path)
-	}
-	// cpuProfile profiles the server's CPU for d.
-	cpuProfile := func(ctx context.Context, name string, d time.Duration) {
-		profile(ctx, name+".cpu.pprof", fmt.Sprintf("profile?seconds=%d", max(1, int(d.Round(time.Second)/time.Second))))
-	}
-
-	logf("enrolling %d devices, %d at a time", o.Devices, o.EnrollWorkers)
-	ec := loadClient(o.EnrollWorkers)
-	var late func(time.Duration)
-	if o.ProfileDir != "" {
-		late = func(est time.Duration) { cpuProfile(ctx, "enroll-last", min(est, time.Minute)) }
-	}
-	devices, er, err := enroll(ctx, ec, srv.URL, fl.Code, o.Devices, o.EnrollWorkers, late)
-	ec.CloseIdleConnections()
-	r.Enroll = er
-	if err != nil {
+	ru := &runner{o: o, r: r, srv: srv, api: api, fl: fl, logf: logf}
+	if err := ru.enroll(ctx); err != nil {
 		return r, fmt.Errorf("enroll: %w", err)
 	}
-	logf("  %d enrolled in %v: %.0f/s; first %d %.0f/s, last %d %.0f/s (%.0f %%); %d errors %s",
-		er.Devices, er.Duration.Round(time.Millisecond), er.Rate, er.Window, er.FirstRate, er.Window, er.LastRate, 100*er.Ratio,
-		er.Errors, er.FirstErr)
-
 	for _, sc := range o.Scenarios {
+		var err error
 		switch sc {
 		case "checkin", "poll":
-			req, what := checkIn, "check-ins"
-			if sc == "poll" {
-				req, what = poll, "idle polls"
-			}
-			logf("%s: %d connections over %d devices for %v (after %v of warm-up)", what, o.Conns, len(devices), o.Duration, o.Warmup)
-			pctx, cancel := context.WithCancel(ctx)
-			profiled := make(chan struct{})
-			go func() {
-				defer close(profiled)
-				select {
-				case <-time.After(o.Warmup):
-					cpuProfile(pctx, sc, o.Duration)
-				case <-pctx.Done():
-				}
-			}()
-			lr, err := runLoad(ctx, sc, srv.URL, devices, o.Conns, o.Warmup, o.Duration, srv.sampleCPU, req)
-			if err != nil {
-				cancel()
-			}
-			<-profiled
-			cancel()
-			if err != nil {
-				return r, fmt.Errorf("%s: %w", sc, err)
-			}
-			db := ""
-			if lr.DBPerReq > 0 {
-				db = fmt.Sprintf(", database %v", lr.DBPerReq)
-			}
-			logf("  %.0f/s, p50 %v, p99 %v, %d errors %s; CPU per request: server %v%s; %s",
-				lr.Rate, lr.Latency.P50, lr.Latency.P99, lr.Errors, lr.FirstErr, lr.CPUPerReq, db, lr.CPU)
-			if sc == "checkin" {
-				r.CheckIn = &lr
-			} else {
-				r.Poll = &lr
-			}
+			err = ru.load(ctx, sc)
 		case "fanout":
-			n := min(o.Sockets, len(devices))
-			logf("fan-out: %d push sockets, one bulk command, waiting up to %v", n, o.Duration)
-			env := fanoutEnv{srv: srv, api: api, token: fl.ResellerToken, accountID: fl.ClientID, devices: devices[:n],
-				conns: o.Conns, dialers: o.Conns, wait: o.Duration, ackLater: o.AckLater, log: logf}
-			profiled := make(chan struct{})
-			close(profiled)
-			if o.ProfileDir != "" {
-				env.gc = func(ctx context.Context) { _ = srv.profile(ctx, "heap?gc=1", os.DevNull) }
-				env.onSettled = func(ctx context.Context) { profile(ctx, "fanout.heap.pprof", "heap") }
-				env.onSend = func(ctx context.Context) {
-					profiled = make(chan struct{})
-					var both sync.WaitGroup
-					both.Go(func() { cpuProfile(ctx, "fanout", o.Duration) })
-					both.Go(func() { profile(ctx, "fanout.trace", fmt.Sprintf("trace?seconds=%d", int(o.Duration/time.Second)/2+1)) })
-					go func() {
-						both.Wait()
-						close(profiled)
-					}()
-					time.Sleep(100 * time.Millisecond) // let the profile start
-				}
-			}
-			fr, err := fanout(ctx, env)
-			<-profiled
-			r.Fanout = &fr
-			if err != nil {
-				return r, fmt.Errorf("fanout: %w", err)
-			}
-			logf("  memory per connected device: %.1f KiB RSS, %.1f KiB heap, %.1f KiB stack", fr.RSSPerDevice/1024,
-				fr.HeapPerDevice/1024, fr.StackPerDevice/1024)
-			logf("  delivery first %v p50 %v p99 %v, %d of %d within 1 s; ack p50 %v p99 %v; %d errors %s; %s",
-				fr.Delivery.Min, fr.Delivery.P50, fr.Delivery.P99, fr.WithinSecond, fr.Sockets, fr.Ack.P50, fr.Ack.P99, fr.AckErrors, fr.FirstErr, fr.CPU)
+			err = ru.fanout(ctx)
+		}
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", sc, err)
 		}
 	}
 	if o.ProfileDir != "" {
-		profile(ctx, "block.pprof", "block")
-		profile(ctx, "mutex.pprof", "mutex")
+		ru.profile(ctx, "block.pprof", "block")
+		ru.profile(ctx, "mutex.pprof", "mutex")
 	}
 	r.FinishedAt, r.LoadAvg[1] = time.Now(), loadAvg()
 	return r, nil
+}
+
+// runner is a run under way: the server set up, the fleet it enrolls.
+type runner struct {
+	o       Options
+	r       *Report
+	srv     *server
+	api     *apiClient
+	fl      *fleet
+	devices []device
+	logf    func(format string, args ...any)
+	mu      sync.Mutex // guards r.Profiles
+}
+
+// profile saves the server's profile of kind as name in the profile
+// folder, if there is one.
+func (ru *runner) profile(ctx context.Context, name, kind string) {
+	if ru.o.ProfileDir == "" {
+		return
+	}
+	path := filepath.Join(ru.o.ProfileDir, ru.r.Database+"-"+name)
+	if err := ru.srv.profile(ctx, kind, path); err != nil {
+		ru.logf("  profile %s: %v", name, err)
+		return
+	}
+	ru.mu.Lock()
+	ru.r.Profiles = append(ru.r.Profiles, path)
+	ru.mu.Unlock()
+}
+
+// cpuProfile profiles the server's CPU for d.
+func (ru *runner) cpuProfile(ctx context.Context, name string, d time.Duration) {
+	ru.profile(ctx, name+".cpu.pprof", fmt.Sprintf("profile?seconds=%d", max(1, int(d.Round(time.Second)/time.Second))))
+}
+
+func (ru *runner) enroll(ctx context.Context) error {
+	o := ru.o
+	ru.logf("enrolling %d devices, %d at a time", o.Devices, o.EnrollWorkers)
+	ec := loadClient(o.EnrollWorkers)
+	defer ec.CloseIdleConnections()
+	var late func(time.Duration)
+	if o.ProfileDir != "" {
+		late = func(est time.Duration) { ru.cpuProfile(ctx, "enroll-last", min(est, time.Minute)) }
+	}
+	devices, er, err := enroll(ctx, ec, ru.srv.URL, ru.fl.Code, o.Devices, o.EnrollWorkers, late)
+	ru.r.Enroll, ru.devices = er, devices
+	if err != nil {
+		return err
+	}
+	ru.logf("  %d enrolled in %v: %.0f/s; first %d %.0f/s, last %d %.0f/s (%.0f %%); %d errors %s",
+		er.Devices, er.Duration.Round(time.Millisecond), er.Rate, er.Window, er.FirstRate, er.Window, er.LastRate, 100*er.Ratio,
+		er.Errors, er.FirstErr)
+	return nil
+}
+
+// load runs the check-in or the poll scenario.
+func (ru *runner) load(ctx context.Context, sc string) error {
+	o := ru.o
+	req, what := checkIn, "check-ins"
+	if sc == "poll" {
+		req, what = poll, "idle polls"
+	}
+	ru.logf("%s: %d connections over %d devices for %v (after %v of warm-up)", what, o.Conns, len(ru.devices), o.Duration, o.Warmup)
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	profiled := make(chan struct{})
+	go func() {
+		defer close(profiled)
+		select {
+		case <-time.After(o.Warmup):
+			ru.cpuProfile(pctx, sc, o.Duration)
+		case <-pctx.Done():
+		}
+	}()
+	lr, err := runLoad(ctx, sc, ru.srv.URL, ru.devices, o.Conns, o.Warmup, o.Duration, ru.srv.sampleCPU, req)
+	if err != nil {
+		cancel()
+	}
+	<-profiled
+	if err != nil {
+		return err
+	}
+	db := ""
+	if lr.DBPerReq > 0 {
+		db = fmt.Sprintf(", database %v", lr.DBPerReq)
+	}
+	ru.logf("  %.0f/s, p50 %v, p99 %v, %d errors %s; CPU per request: server %v%s; %s",
+		lr.Rate, lr.Latency.P50, lr.Latency.P99, lr.Errors, lr.FirstErr, lr.CPUPerReq, db, lr.CPU)
+	if sc == "checkin" {
+		ru.r.CheckIn = &lr
+	} else {
+		ru.r.Poll = &lr
+	}
+	return nil
+}
+
+// fanout runs the fan-out scenario; with profiling, it takes a heap
+// profile once the sockets settle, and a CPU profile and an execution
+// trace of the bulk send.
+func (ru *runner) fanout(ctx context.Context) error {
+	o := ru.o
+	n := min(o.Sockets, len(ru.devices))
+	ru.logf("fan-out: %d push sockets, one bulk command, waiting up to %v", n, o.Duration)
+	env := fanoutEnv{srv: ru.srv, api: ru.api, token: ru.fl.ResellerToken, accountID: ru.fl.ClientID, devices: ru.devices[:n],
+		conns: o.Conns, dialers: o.Conns, wait: o.Duration, ackLater: o.AckLater, log: ru.logf}
+	var profiles sync.WaitGroup
+	if o.ProfileDir != "" {
+		env.gc = func(ctx context.Context) { _ = ru.srv.profile(ctx, "heap?gc=1", os.DevNull) }
+		env.onSettled = func(ctx context.Context) { ru.profile(ctx, "fanout.heap.pprof", "heap") }
+		env.onSend = func(ctx context.Context) {
+			profiles.Go(func() { ru.cpuProfile(ctx, "fanout", o.Duration) })
+			profiles.Go(func() {
+				ru.profile(ctx, "fanout.trace", fmt.Sprintf("trace?seconds=%d", int(o.Duration/time.Second)/2+1))
+			})
+			time.Sleep(100 * time.Millisecond) // let the profiles start
+		}
+	}
+	fr, err := fanout(ctx, env)
+	profiles.Wait()
+	ru.r.Fanout = &fr
+	if err != nil {
+		return err
+	}
+	ru.logf("  memory per connected device: %.1f KiB RSS, %.1f KiB heap, %.1f KiB stack", fr.RSSPerDevice/1024,
+		fr.HeapPerDevice/1024, fr.StackPerDevice/1024)
+	ru.logf("  delivery first %v p50 %v p99 %v, %d of %d within 1 s; ack p50 %v p99 %v; %d errors %s; %s",
+		fr.Delivery.Min, fr.Delivery.P50, fr.Delivery.P99, fr.WithinSecond, fr.Sockets, fr.Ack.P50, fr.Ack.P99, fr.AckErrors, fr.FirstErr, fr.CPU)
+	return nil
 }
 
 // revision reads the VCS stamp go build put in the binary.
