@@ -62,8 +62,10 @@ func TestActivationCodeShownOnce(t *testing.T) {
 	if b := decoded.Bounds(); b.Dx() < 200 || b.Dx() != b.Dy() {
 		t.Errorf("the QR image is %v", b)
 	}
-	// The QR holds the documented URL: the same payload encodes to the same image.
-	payload := "steward://enroll?" + url.Values{"server": {e.ts.URL}, "code": {code}}.Encode()
+	// The QR holds the documented URL with the server's configured public
+	// address (here the default, http://127.0.0.1:8080), not the address the
+	// request happened to arrive on: the same payload encodes to the same image.
+	payload := "steward://enroll?" + url.Values{"server": {"http://127.0.0.1:8080"}, "code": {code}}.Encode()
 	if !strings.Contains(p.body, strings.ReplaceAll(payload, "&", "&amp;")) {
 		t.Errorf("the help does not show the payload %s", payload)
 	}
