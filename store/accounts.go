@@ -15,7 +15,7 @@ const accountColumns = `a.id, COALESCE(a.parent_id, ''), a.path, a.kind, a.name,
 	a.support_remote, a.support_view_devices, a.subscription_start, a.subscription_end,
 	a.created_at, a.updated_at, a.deleted_at, a.balance`
 
-func scanAccount(row interface{ Scan(...any) error }) (*steward.Account, error) {
+func scanAccount(row scanner) (*steward.Account, error) {
 	var a steward.Account
 	var subStart, subEnd, deleted sql.NullInt64
 	var created, updated int64
@@ -75,19 +75,7 @@ func (db *DB) ListAccounts(ctx context.Context, prefix string, f steward.Account
 	args = append(args, limit(f.Limit, 100, 1000))
 	q := fmt.Sprintf(`SELECT %s FROM accounts a WHERE %s ORDER BY a.path LIMIT $%d`, accountColumns, strings.Join(where, " AND "), len(args))
 	rows, err := db.r(ctx).QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []*steward.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan account: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list accounts", scanAccount)
 }
 
 func escapeLike(s string) string {
@@ -172,19 +160,7 @@ func (db *DB) AccountAncestry(ctx context.Context, path string) ([]*steward.Acco
 		args[i] = id
 	}
 	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id IN (`+strings.Join(ph, ",")+`) ORDER BY LENGTH(a.path)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("account ancestry: %w", err)
-	}
-	defer rows.Close()
-	var out []*steward.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "account ancestry", scanAccount)
 }
 
 // CountAccounts counts live accounts under prefix by kind.

@@ -46,7 +46,7 @@ func (db *DB) AppendAudit(ctx context.Context, e *steward.AuditEntry) error {
 const auditColumns = `l.id, l.account_id, l.seq, l.actor_id, l.actor_email, l.token_id, l.action, l.target_type, l.target_id,
 	l.ip, l.summary, l.created_at, l.prev_hash, l.hash`
 
-func scanAudit(row interface{ Scan(...any) error }) (*steward.AuditEntry, error) {
+func scanAudit(row scanner) (*steward.AuditEntry, error) {
 	var e steward.AuditEntry
 	var summary string
 	var created int64
@@ -98,19 +98,7 @@ func (db *DB) ListAudit(ctx context.Context, prefix string, f steward.AuditFilte
 	q := fmt.Sprintf(`SELECT %s FROM audit_log l JOIN accounts a ON a.id = l.account_id WHERE %s ORDER BY l.id DESC LIMIT $%d`,
 		auditColumns, strings.Join(where, " AND "), len(args))
 	rows, err := db.r(ctx).QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	defer rows.Close()
-	var out []*steward.AuditEntry
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list audit", scanAudit)
 }
 
 // AuditChain calls fn for an account's entries in sequence order.

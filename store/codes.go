@@ -21,7 +21,7 @@ const (
 		WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND used < seats`
 )
 
-func scanCode(row interface{ Scan(...any) error }) (*steward.ActivationCode, error) {
+func scanCode(row scanner) (*steward.ActivationCode, error) {
 	var c steward.ActivationCode
 	var expires, created int64
 	var revoked sql.NullInt64
@@ -76,19 +76,7 @@ func (db *DB) ListActivationCodes(ctx context.Context, prefix string, n int) ([]
 	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+codeColumns+` FROM activation_codes c
 		JOIN accounts a ON a.id = c.account_id WHERE a.path LIKE $1 ORDER BY c.id DESC LIMIT $2`,
 		prefix+"%", limit(n, 100, 1000))
-	if err != nil {
-		return nil, fmt.Errorf("list activation codes: %w", err)
-	}
-	defer rows.Close()
-	var out []*steward.ActivationCode
-	for rows.Next() {
-		c, err := scanCode(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan activation code: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list activation codes", scanCode)
 }
 
 // RevokeActivationCode revokes a code; revoking it again keeps the first

@@ -73,7 +73,7 @@ func transition(id string, from []steward.CommandStatus, to steward.CommandStatu
 	return `UPDATE commands SET ` + strings.Join(set, ", ") + ` WHERE id = $1 AND status IN ` + placeholders(first, len(from)), args
 }
 
-func scanCommand(row interface{ Scan(...any) error }) (*steward.Command, error) {
+func scanCommand(row scanner) (*steward.Command, error) {
 	var c steward.Command
 	var typ, status string
 	var payload sql.NullString
@@ -255,22 +255,7 @@ func (db *DB) onlyAccount(ctx context.Context, prefix string) (string, error) {
 
 func (db *DB) queryCommands(ctx context.Context, op, q string, args ...any) ([]*steward.Command, error) {
 	rows, err := db.r(ctx).QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	defer rows.Close()
-	var out []*steward.Command
-	for rows.Next() {
-		c, err := scanCommand(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: scan: %w", op, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	return out, nil
+	return collect(rows, err, op, scanCommand)
 }
 
 // ExpireCommands marks unfinished commands whose expiry is at or before

@@ -288,3 +288,28 @@ func limit(n, def, max int) int {
 	}
 	return n
 }
+
+// scanner is what the scan functions read a row from: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// collect reads every row of a query's result with scan, closing the rows;
+// it takes the query's error too, so callers pass QueryContext's results
+// straight on. Errors are wrapped with op.
+func collect[T any](rows *sql.Rows, err error, op string, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: scan: %w", op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}

@@ -173,22 +173,7 @@ func (db *DB) narrow(ctx context.Context, prefix, accountID string) (string, boo
 
 func (db *DB) queryDevices(ctx context.Context, op, q string, args ...any) ([]*steward.Device, error) {
 	rows, err := db.queryMany(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	defer rows.Close()
-	var out []*steward.Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: scan: %w", op, err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	return out, nil
+	return collect(rows, err, op, scanDevice)
 }
 
 // CountDevices counts the devices of accounts under prefix, in all and by

@@ -32,7 +32,7 @@ const deviceColumns = `d.id, d.account_id, d.support_id, d.name, d.ownership, d.
 	d.agent_version, d.agent_state, d.uptime_seconds,
 	d.app_count, d.refusals, d.enrolled_at, d.last_seen_at, d.created_at, d.updated_at`
 
-func scanDevice(row interface{ Scan(...any) error }) (*steward.Device, error) {
+func scanDevice(row scanner) (*steward.Device, error) {
 	var d steward.Device
 	var ownership, channel string
 	var battery, uptime, lastSeen sql.NullInt64

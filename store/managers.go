@@ -13,7 +13,7 @@ import (
 const managerColumns = `id, account_id, email, name, role, password_hash, must_change_password, totp_enabled, invited,
 	failed_logins, locked_until, last_login_at, password_changed_at, created_at, updated_at`
 
-func scanManager(row interface{ Scan(...any) error }) (*steward.Manager, error) {
+func scanManager(row scanner) (*steward.Manager, error) {
 	var m steward.Manager
 	var role string
 	var locked, lastLogin, pwChanged sql.NullInt64
@@ -51,19 +51,7 @@ func (db *DB) ManagerByEmail(ctx context.Context, email string) (*steward.Manage
 // ListManagers lists an account's managers by email.
 func (db *DB) ListManagers(ctx context.Context, accountID string) ([]*steward.Manager, error) {
 	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+managerColumns+` FROM managers WHERE account_id = $1 ORDER BY email`, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("list managers: %w", err)
-	}
-	defer rows.Close()
-	var out []*steward.Manager
-	for rows.Next() {
-		m, err := scanManager(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list managers", scanManager)
 }
 
 // CountManagers counts the managers of live accounts under prefix.

@@ -12,7 +12,7 @@ import (
 
 const tokenColumns = `id, manager_id, account_id, name, role, prefix, created_at, expires_at, last_used_at, revoked_at`
 
-func scanToken(row interface{ Scan(...any) error }) (*steward.APIToken, error) {
+func scanToken(row scanner) (*steward.APIToken, error) {
 	var t steward.APIToken
 	var role string
 	var created int64
@@ -59,19 +59,7 @@ func (db *DB) TokenByID(ctx context.Context, id string) (*steward.APIToken, erro
 // ListTokens lists a manager's tokens, newest first.
 func (db *DB) ListTokens(ctx context.Context, managerID string) ([]*steward.APIToken, error) {
 	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE manager_id = $1 ORDER BY id DESC`, managerID)
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []*steward.APIToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list tokens", scanToken)
 }
 
 // RevokeToken revokes a token (idempotent).
