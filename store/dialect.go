@@ -29,14 +29,15 @@ type dialectVars struct {
 	PatternOps string // operator class that lets LIKE 'prefix%' use an index
 	Serial     string // auto-incrementing integer primary key
 	Blob       string
+	Float      string // double-precision floating point
 }
 
 func (d Dialect) vars() dialectVars {
 	if d == Postgres {
 		return dialectVars{Postgres: true, PatternOps: "text_pattern_ops",
-			Serial: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", Blob: "BYTEA"}
+			Serial: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", Blob: "BYTEA", Float: "DOUBLE PRECISION"}
 	}
-	return dialectVars{Serial: "INTEGER PRIMARY KEY AUTOINCREMENT", Blob: "BLOB"}
+	return dialectVars{Serial: "INTEGER PRIMARY KEY AUTOINCREMENT", Blob: "BLOB", Float: "REAL"}
 }
 
 func (d Dialect) goose() goose.Dialect {
