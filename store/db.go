@@ -30,6 +30,8 @@ type DB struct {
 	writer  *sql.DB // SQLite: one connection, immediate transactions
 	reader  *sql.DB // SQLite: a pool of read connections; PostgreSQL: same as writer
 	logger  *slog.Logger
+	// SQLite only: prepared statements of each pool (see stmtcache.go).
+	writeStmts, readStmts *stmtCache
 }
 
 var _ steward.Store = (*DB)(nil)
@@ -93,7 +95,8 @@ func openSQLite(path string, logger *slog.Logger) (*DB, error) {
 	}
 	reader.SetMaxOpenConns(8)
 	reader.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, writer: writer, reader: reader, logger: logger}, nil
+	return &DB{dialect: SQLite, writer: writer, reader: reader, logger: logger,
+		writeStmts: newStmtCache(writer), readStmts: newStmtCache(reader)}, nil
 }
 
 func openPostgres(dsn string, logger *slog.Logger) (*DB, error) {
@@ -114,6 +117,10 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	if db.writeStmts != nil {
+		db.writeStmts.close()
+		db.readStmts.close()
+	}
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
@@ -226,18 +233,38 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 
 // r returns what reads should use: the transaction in ctx, or the read pool.
 func (db *DB) r(ctx context.Context) queryer {
+	tx, ok := ctx.Value(txKey{}).(*sql.Tx)
+	switch {
+	case db.readStmts == nil && ok:
+		return tx
+	case db.readStmts == nil:
+		return db.reader
+	case ok:
+		return preparedQueryer{c: db.writeStmts, tx: tx}
+	}
+	return preparedQueryer{c: db.readStmts}
+}
+
+// plain returns the transaction in ctx, or pool: for statements that are
+// not worth preparing, such as multi-row inserts whose text changes with
+// the number of rows.
+func plain(ctx context.Context, pool *sql.DB) queryer {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return tx
 	}
-	return db.reader
+	return pool
 }
 
 // w returns what writes should use: the transaction in ctx, or the writer.
 func (db *DB) w(ctx context.Context) queryer {
-	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+	tx, ok := ctx.Value(txKey{}).(*sql.Tx)
+	switch {
+	case db.writeStmts == nil && ok:
 		return tx
+	case db.writeStmts == nil:
+		return db.writer
 	}
-	return db.writer
+	return preparedQueryer{c: db.writeStmts, tx: tx}
 }
 
 // isUniqueViolation reports whether err is a unique-constraint failure.

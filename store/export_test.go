@@ -42,3 +42,9 @@ func DevicePathStatements() []Statement {
 		{"compact commands", compactQuery, []any{ms(at), 1000}},
 	}
 }
+
+// WithoutPreparedStatements makes db run every query as text, as it did
+// before stmtcache.go, for benchmarks that measure the difference.
+func WithoutPreparedStatements(db *DB) {
+	db.readStmts, db.writeStmts = nil, nil
+}

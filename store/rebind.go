@@ -16,6 +16,9 @@ import (
 // ?, with the arguments in the order of their use: statements that name
 // hundreds of values (multi-row inserts, long IN lists) go through it.
 //
+// These statements run unprepared (see stmtcache.go): their text changes
+// with the number of values.
+//
 // Parameters in quoted strings and identifiers are left alone.
 func (d Dialect) rebind(q string, args []any) (string, []any) {
 	if d == Postgres || !strings.Contains(q, "$") {
@@ -57,18 +60,18 @@ func (d Dialect) rebind(q string, args []any) (string, []any) {
 // execMany runs a statement of many parameters, rebound for the dialect.
 func (db *DB) execMany(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	q, args = db.dialect.rebind(q, args)
-	return db.w(ctx).ExecContext(ctx, q, args...)
+	return plain(ctx, db.writer).ExecContext(ctx, q, args...)
 }
 
 // queryMany runs a query of many parameters, rebound for the dialect.
 func (db *DB) queryMany(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q, args = db.dialect.rebind(q, args)
-	return db.r(ctx).QueryContext(ctx, q, args...)
+	return plain(ctx, db.reader).QueryContext(ctx, q, args...)
 }
 
 // queryRowMany runs a one-row query of many parameters, rebound for the
 // dialect.
 func (db *DB) queryRowMany(ctx context.Context, q string, args ...any) *sql.Row {
 	q, args = db.dialect.rebind(q, args)
-	return db.r(ctx).QueryRowContext(ctx, q, args...)
+	return plain(ctx, db.reader).QueryRowContext(ctx, q, args...)
 }
