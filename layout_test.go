@@ -24,6 +24,7 @@ func TestLayout(t *testing.T) {
 		mod + "/service": {"net/http", "database/sql", mod + "/store", mod + "/http/"},
 		mod + "/store":   {"net/http", mod + "/service", mod + "/http/"},
 		mod + "/client":  {mod + "/service", mod + "/store", mod + "/server"},
+		mod + "/privacy": {"net/http", "database/sql", mod + "/store", mod + "/service", mod + "/http/", mod + "/server"},
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	seen := map[string]bool{}

@@ -43,6 +43,8 @@ const (
 	// AnchorFeatureDisabled is the policy switch being turned off or the
 	// device user withdrawing consent.
 	AnchorFeatureDisabled AnchorKind = "feature_disabled"
+	// AnchorClosed is the object being closed (a support ticket).
+	AnchorClosed AnchorKind = "closed"
 )
 
 // Anchor is one retention clock: the data goes After the anchor event.
@@ -87,7 +89,7 @@ type Category struct {
 	// e.g. "company-owned device, policy enabled, user consent"; "" is always.
 	Gate string `json:"gate,omitempty"`
 	// Columns are the "table.column" names that hold this category's data.
-	Columns []string `json:"columns"`
+	Columns []string      `json:"columns"`
 	Rule    RetentionRule `json:"rule"`
 	// LegalRetention says why data is kept past its purpose, if it is.
 	LegalRetention string `json:"legal_retention,omitempty"`
@@ -95,4 +97,12 @@ type Category struct {
 	Safeguards []string `json:"safeguards,omitempty"`
 	// Clauses are the IDs of the policy promises this category implements.
 	Clauses []string `json:"clauses,omitempty"`
+	// NotCollected says why this version of Steward stores none of this
+	// category's data (its feature is not built yet); empty when it does.
+	// Such a category has no columns, and the generated records list it
+	// apart, so they never claim processing that does not happen.
+	NotCollected string `json:"not_collected,omitempty"`
 }
+
+// Collected reports whether this version of Steward stores the category's data.
+func (c Category) Collected() bool { return c.NotCollected == "" }

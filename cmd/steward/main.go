@@ -29,6 +29,9 @@ Usage:
   steward serve    [flags]   run the server (embedded SQLite by default)
   steward migrate  [flags]   apply database migrations and exit
   steward demo     [flags]   run the server with a simulated fleet (--devices, default 300)
+  steward privacy records [--format markdown|json] [--plain]
+                             print the records of processing (GDPR Art. 30), or with
+                             --plain what Steward collects, from the data catalog
   steward version            print the version
 
 Run 'steward serve -h' for the flags; each has a STEWARD_* variable.
@@ -101,6 +104,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		logger.Info("steward demo starting", "version", version, "devices", devices)
 		return demo(ctx, cfg, devices, stdout)
+	case "privacy":
+		return privacyCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "steward", version)
 		return nil

@@ -350,10 +350,12 @@ func TestImports(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
-	// The domain package and the client are all it needs of Steward.
+	// The domain package and the client are all it needs of Steward, with
+	// the privacy package's renderer of the records (data and templates
+	// only; layout_test.go keeps it free of storage and transports).
 	// (database/sql/driver comes with the ULID package and is interfaces only.)
 	allowed := map[string]bool{"github.com/stewardmdm/steward": true, "github.com/stewardmdm/steward/client": true,
-		"github.com/stewardmdm/steward/cmd/stewardctl": true}
+		"github.com/stewardmdm/steward/privacy": true, "github.com/stewardmdm/steward/cmd/stewardctl": true}
 	for _, pkg := range strings.Fields(string(out)) {
 		steward := pkg == "github.com/stewardmdm/steward" || strings.HasPrefix(pkg, "github.com/stewardmdm/steward/")
 		if (steward && !allowed[pkg]) || pkg == "database/sql" || strings.HasPrefix(pkg, "modernc.org/") ||

@@ -518,6 +518,9 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	c.do(specCall{method: "GET", path: "/api/v1/accounts/" + client.ID + "/audit/verify", token: tok, want: 200})
 	c.do(specCall{method: "GET", path: "/api/v1/accounts/" + unknown + "/audit/verify", token: tok, want: 404})
 	c.do(specCall{method: "GET", path: "/api/v1/security-events", token: tok, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/privacy/catalog", token: tok, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/privacy/records", token: tok, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/privacy/records", want: 401})
 	c.do(specCall{method: "GET", path: "/api/v1/security-events?kind=login.failed&email=" + url.QueryEscape(adminEmail) + "&ip=127.0.0.1&limit=1", token: tok, want: 200})
 	c.do(specCall{method: "GET", path: "/api/v1/security-events?limit=many", token: tok, want: 400, badRequest: true})
 

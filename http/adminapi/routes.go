@@ -61,5 +61,8 @@ func (a *API) routeTable() []Route {
 
 		{Method: "GET", Pattern: "/api/v1/audit", Summary: "Read the audit log", handler: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/security-events", Summary: "Read security events (platform admin)", handler: a.listSecurityEvents},
+
+		{Method: "GET", Pattern: "/api/v1/privacy/catalog", Summary: "The data catalog", handler: a.privacyCatalog},
+		{Method: "GET", Pattern: "/api/v1/privacy/records", Summary: "Records of processing and the plain-language page", handler: a.privacyRecords},
 	}
 }

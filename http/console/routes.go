@@ -52,5 +52,7 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/audit", h: c.audit},
 		{method: "GET", pattern: "/console/audit/verify", h: c.verifyAudit},
 		{method: "GET", pattern: "/console/security", h: c.security},
+
+		{method: "GET", pattern: "/console/privacy/records", h: c.privacyRecords},
 	}
 }
