@@ -271,7 +271,7 @@ func TestLocationIngestRefusesStalePoints(t *testing.T) {
 		dev := e.enroll(t, w, w.code1, steward.OwnershipCompany)
 		e.setSwitches(t, w.c1, w.C1, true, false)
 		e.consent(t, dev, "location", true)
-		built := e.clock.Now()              // the points' times count back from here
+		built := e.clock.Now()             // the points' times count back from here
 		now := built.Add(time.Millisecond) // postPoints ticks once
 		res, err := e.postPoints(dev,
 			e.point(59, 59*day),
