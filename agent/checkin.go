@@ -102,6 +102,13 @@ func (a *Agent) checkIn(ctx context.Context, full bool) (*protocol.CheckInRespon
 		a.log.Info("the server enabled the agent again")
 		a.requestCheckIn() // with the full app list
 	}
+	if p := resp.Privacy; p != nil && (p.LocationEnabled || p.WebHistoryEnabled) {
+		// This agent has no location source and reads no browser: it sends
+		// no points and no visits, never made-up ones, and asks its user
+		// nothing it would not use. See privacy.go.
+		a.log.Debug("the account enables location or web history; this device has neither to send",
+			"location", p.LocationEnabled, "web_history", p.WebHistoryEnabled)
+	}
 	a.log.Debug("checked in", "commands", len(resp.Commands), "apps", describeApps(req.Apps))
 	return &resp, nil
 }

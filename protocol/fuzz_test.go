@@ -150,6 +150,9 @@ func seeds(t *testing.T) map[string]map[string][]byte {
 			"long-s-key":                []byte(`{"ſtatus":"failed"}`),
 		},
 	}
+	for fuzz, m := range privacySeeds(golden) {
+		in[fuzz] = m
+	}
 	for _, m := range in {
 		for name, s := range common {
 			m[name] = []byte(s)

@@ -59,7 +59,7 @@ type golden struct {
 }
 
 func goldens() []golden {
-	return []golden{
+	return append([]golden{
 		{"enroll-request", EnrollRequest{Protocol: Version, ActivationCode: "ACME-7Q2K-9XWD", Ownership: OwnershipCompany,
 			Platform: PlatformAndroid, Name: "Front desk tablet", AgentVersion: "1.4.0",
 			Hardware: Hardware{ID: "4f1c9e2b7a6d3e8f0a1b2c3d4e5f6a7b", Manufacturer: "Google", Model: "Pixel Tablet", Serial: "38201FDJH004X2"}}},
@@ -108,7 +108,7 @@ func goldens() []golden {
 		{"push-commands", PushMessage{Type: PushCommands, Commands: exampleCommands[:1]}},
 		{"push-poke", PushMessage{Type: PushPoke}},
 		{"error", exampleError()},
-	}
+	}, privacyGoldens()...)
 }
 
 func exampleError() Error {
@@ -171,6 +171,12 @@ func TestGolden(t *testing.T) {
 				decoded, err = DecodeCheckIn(bytes.NewReader(want))
 			case CommandResult:
 				decoded, err = DecodeResult(bytes.NewReader(want))
+			case ConsentRequest:
+				decoded, err = DecodeConsent(bytes.NewReader(want))
+			case LocationRequest:
+				decoded, err = DecodeLocation(bytes.NewReader(want))
+			case WebHistoryRequest:
+				decoded, err = DecodeWebHistory(bytes.NewReader(want))
 			default:
 				return
 			}

@@ -148,6 +148,7 @@ type CheckInResponse struct {
 	DisabledReason         string    `json:"disabled_reason,omitempty"`
 	Commands               []Command `json:"commands"`
 	Refused                []string  `json:"refused,omitempty"` // fields refused under the ownership rules
+	Privacy                *Privacy  `json:"privacy,omitempty"` // what the account enables; see privacy.go
 	ServerTime             time.Time `json:"server_time"`
 }
 

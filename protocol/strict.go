@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -41,6 +42,8 @@ const (
 	kindString
 	kindInt
 	kindBool
+	kindFloat // a float64: any JSON number in range
+	kindTime  // a time.Time: a string in RFC 3339 form
 )
 
 var anyShape = &shape{kind: kindAny}
@@ -51,6 +54,9 @@ func shapeOf(t reflect.Type) *shape {
 	if t == reflect.TypeFor[json.RawMessage]() {
 		return anyShape
 	}
+	if t == reflect.TypeFor[time.Time]() {
+		return &shape{kind: kindTime}
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		return shapeOf(t.Elem())
@@ -60,6 +66,8 @@ func shapeOf(t reflect.Type) *shape {
 		return &shape{kind: kindBool}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		return &shape{kind: kindInt, bits: t.Bits()}
+	case reflect.Float64:
+		return &shape{kind: kindFloat}
 	case reflect.Slice:
 		return &shape{kind: kindArray, elem: shapeOf(t.Elem())}
 	case reflect.Struct:
@@ -241,8 +249,10 @@ func (k kind) fits(t jsonType) bool {
 		return t == jsonArray || t == jsonNull
 	case kindString:
 		return t == jsonString || t == jsonNull
-	case kindInt:
+	case kindInt, kindFloat:
 		return t == jsonNumber || t == jsonNull
+	case kindTime:
+		return t == jsonString || t == jsonNull
 	case kindBool:
 		return t == jsonBool || t == jsonNull
 	}
@@ -271,8 +281,18 @@ func (s *scanner) value(want *shape, depth int) *InputError {
 	case '[':
 		return s.array(want, depth+1)
 	case '"':
+		start := s.pos
 		_, ie := s.str()
-		return ie
+		if ie != nil || want.kind != kindTime {
+			return ie
+		}
+		// Exactly what encoding/json will accept: the time's own decoder.
+		var tm time.Time
+		if err := tm.UnmarshalJSON(s.data[start:s.pos]); err != nil {
+			return &InputError{Field: s.path(), Message: fmt.Sprintf(
+				"%s must be a time in RFC 3339 form, such as \"2026-03-02T09:30:00Z\", not %s.", s.path(), quote(string(s.data[start+1:s.pos-1])))}
+		}
+		return nil
 	case 't':
 		return s.literal("true")
 	case 'f':
@@ -282,6 +302,13 @@ func (s *scanner) value(want *shape, depth int) *InputError {
 	}
 	start := s.pos
 	integer, ie := s.number()
+	if ie == nil && want.kind == kindFloat {
+		lit := string(s.data[start:s.pos])
+		if _, err := strconv.ParseFloat(lit, 64); err != nil {
+			return &InputError{Field: s.path(), Message: fmt.Sprintf("%s is out of range: %s.", s.path(), quote(lit))}
+		}
+		return nil
+	}
 	if ie != nil || want.kind != kindInt {
 		return ie
 	}
@@ -545,6 +572,10 @@ func kindName(k kind) string {
 		return "a whole number"
 	case kindBool:
 		return "true or false"
+	case kindFloat:
+		return "a number"
+	case kindTime:
+		return "a time in RFC 3339 form"
 	}
 	return "a value"
 }

@@ -66,8 +66,12 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 	if err != nil {
 		return nil, err
 	}
+	privacy, err := s.checkInPrivacy(ctx, dev)
+	if err != nil {
+		return nil, err
+	}
 	return &protocol.CheckInResponse{CheckInIntervalSeconds: int(CheckInInterval / time.Second), AgentEnabled: d.AgentEnabled,
-		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, ServerTime: now}, nil
+		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, Privacy: privacy, ServerTime: now}, nil
 }
 
 // AgentDisabledReasons explains the reasons of protocol.Reason* in words,

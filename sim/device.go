@@ -52,6 +52,7 @@ type device struct {
 	conn     *websocket.Conn    // the push socket, while open
 	ping     *time.Timer        // next ping of conn
 	dropPoll context.CancelFunc // ends the long poll in flight
+	priv     privacyState       // location and browsing (privacy.go)
 
 	exec    sync.Mutex // one command at a time, as an agent does
 	checkMu sync.Mutex // one check-in at a time
@@ -280,6 +281,7 @@ func (d *device) checkIn(ctx context.Context) error {
 	d.mu.Unlock()
 	d.f.c.refusals.Add(int64(len(resp.Refused)))
 	d.receive(resp.Commands)
+	d.privacy(ctx, resp.Privacy)
 	return nil
 }
 

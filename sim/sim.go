@@ -75,6 +75,9 @@ type Options struct {
 	PersonalShare float64
 	// FailureRate is the fraction of commands that fail, 0–1.
 	FailureRate float64
+	// LocationConsentRate is the fraction of company-owned devices' users
+	// who grant location when the server asks, 0–1 (0: nobody does).
+	LocationConsentRate float64
 	// CommandDelay is how long executing a command of a type takes, between
 	// the ack and the result. It must be safe for concurrent use. Default:
 	// DefaultCommandDelay.
@@ -139,8 +142,9 @@ func New(o Options) (*Fleet, error) {
 	if o.ActivationCode == "" {
 		return nil, errors.New("sim: ActivationCode is required")
 	}
-	if o.PersonalShare < 0 || o.PersonalShare > 1 || o.FailureRate < 0 || o.FailureRate > 1 {
-		return nil, errors.New("sim: PersonalShare and FailureRate must be within 0–1")
+	if o.PersonalShare < 0 || o.PersonalShare > 1 || o.FailureRate < 0 || o.FailureRate > 1 ||
+		o.LocationConsentRate < 0 || o.LocationConsentRate > 1 {
+		return nil, errors.New("sim: PersonalShare, FailureRate and LocationConsentRate must be within 0–1")
 	}
 	base, err := url.Parse(o.Server)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {

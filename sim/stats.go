@@ -32,6 +32,11 @@ type Stats struct {
 	CommandsUnsupported int64
 	CommandsGone        int64 // the server no longer had the command at ack (404, 409, 410)
 	RequestErrors       int64 // acks or results that failed after retries
+
+	Consents       int64 // location decisions sent
+	PointsSent     int64 // location points the server accepted
+	VisitsSent     int64 // web visits the server accepted
+	PrivacyRefused int64 // location or web-history batches the server refused
 }
 
 type counters struct {
@@ -40,6 +45,7 @@ type counters struct {
 	checkInsOK, checkInsFailed, refusals                atomic.Int64
 	received, duplicates, expired, acked                atomic.Int64
 	succeeded, failed, unsupported, gone, requestErrors atomic.Int64
+	consents, points, visits, privacyRefused            atomic.Int64
 }
 
 // Stats returns the fleet's counters now.
@@ -53,6 +59,7 @@ func (f *Fleet) Stats() Stats {
 		CommandsReceived: c.received.Load(), CommandsDuplicate: c.duplicates.Load(), CommandsExpired: c.expired.Load(),
 		CommandsAcked: c.acked.Load(), CommandsSucceeded: c.succeeded.Load(), CommandsFailed: c.failed.Load(),
 		CommandsUnsupported: c.unsupported.Load(), CommandsGone: c.gone.Load(), RequestErrors: c.requestErrors.Load(),
+		Consents: c.consents.Load(), PointsSent: c.points.Load(), VisitsSent: c.visits.Load(), PrivacyRefused: c.privacyRefused.Load(),
 	}
 }
 

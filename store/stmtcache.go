@@ -17,7 +17,7 @@ import (
 // a bounded number of shapes, but past the bound a query simply runs
 // unprepared rather than growing the cache.
 type stmtCache struct {
-	db *sql.DB
+	db      *sql.DB
 	mu      sync.RWMutex
 	m       map[string]*sql.Stmt
 	pending map[string]bool // being prepared in the background
@@ -25,7 +25,9 @@ type stmtCache struct {
 
 const maxStmts = 512
 
-func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}, pending: map[string]bool{}} }
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+}
 
 // get returns the prepared statement of q, or nil when q is not prepared
 // (yet): the caller then runs q as text. Within a transaction (inTx) the

@@ -54,6 +54,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&o.Devices, "devices", 100, "number of simulated devices")
 	fs.Float64Var(&o.PersonalShare, "personal", 0.2, "share of personal (BYOD) devices, 0–1")
 	fs.Float64Var(&o.FailureRate, "failure-rate", 0.02, "share of commands that fail, 0–1")
+	fs.Float64Var(&o.LocationConsentRate, "location-consent", 0.7, "share of company devices' users who grant location when asked, 0–1")
 	fs.BoolVar(&o.UsePush, "push", false, "hold a push WebSocket per device instead of long-polling")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed the fleet is drawn from (same seed, same devices)")
 	fs.DurationVar(&o.CheckInEvery, "checkin", 0, "check-in interval, overriding the server's")

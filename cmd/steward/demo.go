@@ -45,7 +45,7 @@ func demo(ctx context.Context, cfg server.Config, devices int, stdout io.Writer)
 	}
 	base := "http://" + ln.Addr().String()
 	fleet, err := sim.New(sim.Options{Server: base, ActivationCode: code, Devices: devices, Seed: 42, PersonalShare: 0.2,
-		FailureRate: 0.03, UsePush: true, CheckInEvery: time.Minute, Logger: cfg.Logger, Clock: sim.SystemClock{}})
+		FailureRate: 0.03, LocationConsentRate: 0.7, UsePush: true, CheckInEvery: time.Minute, Logger: cfg.Logger, Clock: sim.SystemClock{}})
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func (a *app) devicesCmd() *cobra.Command {
 		Aliases: []string{"device", "dev"},
 		Short:   "List and inspect enrolled devices",
 	}
-	cmd.AddCommand(a.devicesListCmd(), a.devicesShowCmd(), a.devicesRevokeCmd())
+	cmd.AddCommand(a.devicesListCmd(), a.devicesShowCmd(), a.devicesRevokeCmd(), a.devicesLocationCmd())
 	return cmd
 }
 

@@ -755,6 +755,8 @@ func exerciseFleet(c *specClient, who fleetActors) {
 	c.do(specCall{method: "GET", path: "/api/v1/devices/" + phone.DeviceID + "/history?limit=lots", token: who.rita, want: 400, badRequest: true})
 	c.do(specCall{method: "GET", path: "/api/v1/devices/" + kiosk.DeviceID + "/history", token: who.rita, want: 404})
 
+	exercisePrivacy(c, who, phone, tablet)
+
 	// Commands: one device, a bulk by filter, a confirmed wipe; and the
 	// refusals.
 	var sent adminapi.List[steward.Command]

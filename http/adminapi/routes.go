@@ -32,6 +32,8 @@ func (a *API) routeTable() []Route {
 		{Method: "POST", Pattern: "/api/v1/accounts/{account}/managers", Status: http.StatusCreated, Summary: "Create or invite a manager", handler: a.createManager},
 		{Method: "GET", Pattern: "/api/v1/accounts/{account}/credits", Summary: "An account's balance and ledger", handler: a.getCredits},
 		{Method: "GET", Pattern: "/api/v1/accounts/{account}/audit/verify", Summary: "Verify an account's audit hash chain", handler: a.verifyAudit},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/privacy-settings", Summary: "A client account's privacy switches", handler: a.getPrivacySettings},
+		{Method: "PUT", Pattern: "/api/v1/accounts/{account}/privacy-settings", Summary: "Turn location or web-history tracking on or off", handler: a.putPrivacySettings},
 
 		{Method: "GET", Pattern: "/api/v1/managers/{manager}", Summary: "Get a manager", handler: a.getManager},
 		{Method: "PATCH", Pattern: "/api/v1/managers/{manager}", Summary: "Rename a manager or change its role", handler: a.updateManager},
@@ -48,6 +50,9 @@ func (a *API) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/devices/{device}", Summary: "Get a device with its inventory", handler: a.getDevice},
 		{Method: "GET", Pattern: "/api/v1/devices/{device}/apps", Summary: "A device's installed apps", handler: a.deviceApps},
 		{Method: "GET", Pattern: "/api/v1/devices/{device}/history", Summary: "A device's history", handler: a.deviceHistory},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/location", Summary: "A device's recent location (audited)", handler: a.deviceLocation},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/web-history", Summary: "A device's web history (audited)", handler: a.deviceWebHistory},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/consents", Summary: "Its user's location and web-history decisions", handler: a.deviceConsents},
 		{Method: "POST", Pattern: "/api/v1/devices/{device}/credential/revoke", Summary: "Revoke a device's credential", handler: a.revokeDeviceCredential},
 
 		{Method: "GET", Pattern: "/api/v1/commands", Summary: "List commands", handler: a.listCommands},

@@ -85,6 +85,7 @@ type accountView struct {
 	ChildKinds    []steward.AccountKind
 	StatusOptions []steward.AccountStatus
 	RoleOptions   []steward.ManagerRole
+	Privacy       *steward.PrivacySettings // a client account's switches
 }
 
 func (c *Console) accountPage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -154,6 +155,11 @@ func (c *Console) accountView(r *http.Request, p *page, id string) (*response, e
 			v.StatusOptions = statusOptions(a, acc.Status)
 		}
 		v.RoleOptions = roleOptions(a)
+	}
+	if acc.Kind == steward.AccountClient {
+		if v.Privacy, err = c.svc.PrivacySettings(ctx, acc.ID); err != nil {
+			return nil, err
+		}
 	}
 	p.Title, p.Nav, p.Data = acc.Name, "accounts", v
 	return render("account")

@@ -133,7 +133,7 @@ var labels = map[string]string{
 	"subscription_end": "Subscription end", "token": "Link", "confirm_name": "Confirmation",
 	"q": "Search", "online": "Online", "ownership": "Ownership", "type": "Command", "title": "Title", "body": "Message",
 	"message": "Lock screen message", "package": "Package", "confirm_support_id": "Support ID", "account_id": "Client account",
-	"seats": "Seats", "valid_days": "Valid for (days)", "note": "Note",
+	"seats": "Seats", "valid_days": "Valid for (days)", "note": "Note", "confirm_delete": "Confirmation",
 }
 
 func fieldLabel(f string) string {
@@ -309,6 +309,10 @@ var funcs = template.FuncMap{
 				return *v
 			}
 		case *int64:
+			if v != nil {
+				return *v
+			}
+		case *float64:
 			if v != nil {
 				return *v
 			}

@@ -29,6 +29,7 @@ func (c *Console) routeTable() []route {
 		{method: "POST", pattern: "/console/accounts/{account}/managers", h: c.createManager},
 		{method: "POST", pattern: "/console/accounts/{account}/grant", h: c.grant},
 		{method: "POST", pattern: "/console/accounts/{account}/transfer", h: c.transfer},
+		{method: "POST", pattern: "/console/accounts/{account}/privacy", h: c.setPrivacy},
 		{method: "POST", pattern: "/console/managers/{manager}/role", h: c.setRole},
 		{method: "POST", pattern: "/console/managers/{manager}/delete", h: c.deleteManager},
 
@@ -39,6 +40,8 @@ func (c *Console) routeTable() []route {
 		{method: "POST", pattern: "/console/devices/{device}/wipe", h: c.wipe},
 		{method: "GET", pattern: "/console/devices/{device}/revoke", h: c.revokePage},
 		{method: "POST", pattern: "/console/devices/{device}/revoke", h: c.revokeCredential},
+		{method: "GET", pattern: "/console/devices/{device}/location", h: c.locationPage},
+		{method: "GET", pattern: "/console/devices/{device}/web-history", h: c.webHistoryPage},
 		{method: "POST", pattern: "/console/commands/{command}/cancel", h: c.cancelCommand},
 
 		{method: "GET", pattern: "/console/codes", h: c.codes},

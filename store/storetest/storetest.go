@@ -76,6 +76,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"InTx/Rollback", testTxRollback},
 		{"InTx/Nested", testTxNested},
 		{"InTx/Panic", testTxPanic},
+		{"Location/PrivacySettings", testPrivacySettings},
+		{"Location/Points", testLocationPoints},
+		{"Location/ConsentsAndVisits", testConsentsAndVisits},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
