@@ -74,6 +74,28 @@ type Inventory struct {
 	UptimeSeconds   *int64 `json:"uptime_seconds,omitempty"`
 }
 
+// Liveness is what a device's contact changes without anything worth a
+// line in its history: when it was last seen, and the readings that move at
+// every check-in (battery level and charging, uptime). Nil readings are
+// left as they are.
+type Liveness struct {
+	SeenAt          time.Time
+	BatteryLevel    *int
+	BatteryCharging *bool
+	UptimeSeconds   *int64
+}
+
+// SameExceptVolatile reports whether two inventories differ at most in the
+// readings a Liveness carries.
+func (inv Inventory) SameExceptVolatile(o Inventory) bool {
+	if (inv.GPSEnabled == nil) != (o.GPSEnabled == nil) || inv.GPSEnabled != nil && *inv.GPSEnabled != *o.GPSEnabled {
+		return false
+	}
+	inv.BatteryLevel, inv.BatteryCharging, inv.UptimeSeconds, inv.GPSEnabled = nil, nil, nil, nil
+	o.BatteryLevel, o.BatteryCharging, o.UptimeSeconds, o.GPSEnabled = nil, nil, nil, nil
+	return inv == o
+}
+
 // App is an application installed on a device.
 type App struct {
 	Package     string `json:"package"`
@@ -237,8 +259,9 @@ type DeviceStore interface {
 	CountDevices(ctx context.Context, prefix string) (total, company, personal int, err error)
 	// UpdateDeviceInventory writes the current inventory and last-seen time.
 	UpdateDeviceInventory(ctx context.Context, id string, inv Inventory, at time.Time) error
-	// TouchDevices records last-seen times in one batch.
-	TouchDevices(ctx context.Context, seen map[string]time.Time) error
+	// TouchDevices records last-seen times and volatile readings in one
+	// batch. An entry older than the device's last-seen time changes nothing.
+	TouchDevices(ctx context.Context, seen map[string]Liveness) error
 	SetDeviceAgent(ctx context.Context, id string, enabled bool, reason string, at time.Time) error
 	AddDeviceRefusals(ctx context.Context, id string, n int64) error
 	// ReplaceDeviceApps replaces the app list; ApplyDeviceApps adds (or

@@ -32,35 +32,44 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 			}
 		}
 	}
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if req.Inventory != nil {
-			inv := fromWire(req.Inventory, ip)
-			if changes := inventoryChanges(d.Inventory, inv); len(changes) > 0 {
-				if err := s.deviceEvent(ctx, d.ID, "inventory", changes); err != nil {
+	inv := fromWire(req.Inventory, ip)
+	writeInventory := req.Inventory != nil && !inv.SameExceptVolatile(d.Inventory)
+	writeApps := req.Apps != nil && (req.Apps.Full != nil || len(req.Apps.Added)+len(req.Apps.Removed) > 0)
+	if !writeInventory {
+		// Nothing but the battery and uptime moved (if anything was
+		// reported): they join the next liveness flush instead of costing a
+		// write of their own.
+		s.live.report(d.ID, steward.Liveness{SeenAt: now, BatteryLevel: inv.BatteryLevel,
+			BatteryCharging: inv.BatteryCharging, UptimeSeconds: inv.UptimeSeconds})
+	}
+	if writeInventory || writeApps || refusals > 0 {
+		err = s.store.InTx(ctx, func(ctx context.Context) error {
+			if writeInventory {
+				if changes := inventoryChanges(d.Inventory, inv); len(changes) > 0 {
+					if err := s.deviceEvent(ctx, d.ID, "inventory", changes); err != nil {
+						return err
+					}
+				}
+				if err := s.store.UpdateDeviceInventory(ctx, d.ID, inv, now); err != nil {
 					return err
 				}
 			}
-			if err := s.store.UpdateDeviceInventory(ctx, d.ID, inv, now); err != nil {
-				return err
+			if writeApps {
+				if err := s.applyApps(ctx, d, req.Apps); err != nil {
+					return err
+				}
 			}
-		} else {
-			s.live.touch(d.ID, now)
-		}
-		if req.Apps != nil {
-			if err := s.applyApps(ctx, d, req.Apps); err != nil {
-				return err
+			if refusals > 0 {
+				if err := s.store.AddDeviceRefusals(ctx, d.ID, refusals); err != nil {
+					return err
+				}
+				return s.deviceEvent(ctx, d.ID, "refused", map[string]any{"fields": refused, "count": refusals})
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		if refusals > 0 {
-			if err := s.store.AddDeviceRefusals(ctx, d.ID, refusals); err != nil {
-				return err
-			}
-			return s.deviceEvent(ctx, d.ID, "refused", map[string]any{"fields": refused, "count": refusals})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	cmds, err := s.deliverPending(ctx, d.ID, 50)
 	if err != nil {
@@ -128,6 +137,9 @@ func (s *Service) applyApps(ctx context.Context, d *steward.Device, r *protocol.
 }
 
 func fromWire(w *protocol.Inventory, ip string) steward.Inventory {
+	if w == nil {
+		return steward.Inventory{}
+	}
 	inv := steward.Inventory{Manufacturer: w.Manufacturer, Model: w.Model, Serial: w.Serial, IP: w.IP,
 		OSVersion: w.OSVersion, PendingOSUpdate: w.PendingOSUpdate, PatchLevel: w.PatchLevel, SystemSignature: w.SystemSignature,
 		GPSEnabled: w.GPSEnabled, AgentVersion: w.AgentVersion, AgentState: w.AgentState, UptimeSeconds: w.UptimeSeconds}

@@ -35,11 +35,9 @@ func (s *Service) reachDevice(ctx context.Context, id string) (*steward.Device, 
 }
 
 // markOnline fills Online: a live push connection, or a check-in within two
-// intervals. Unflushed last-seen times count too.
+// intervals. Unflushed last-seen times and readings count too.
 func (s *Service) markOnline(d *steward.Device) {
-	if t, ok := s.live.lastSeen(d.ID); ok && (d.LastSeenAt == nil || t.After(*d.LastSeenAt)) {
-		d.LastSeenAt = &t
-	}
+	s.live.overlay(d)
 	d.Online = s.Connected(d.ID) || (d.LastSeenAt != nil && s.now().Sub(*d.LastSeenAt) < 2*CheckInInterval)
 }
 

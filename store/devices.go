@@ -114,10 +114,15 @@ const (
 func touchQuery(n int) string {
 	rows := make([]string, n)
 	for i := range rows {
-		rows[i] = fmt.Sprintf("($%d, CAST($%d AS BIGINT))", 2*i+1, 2*i+2)
+		rows[i] = fmt.Sprintf("($%d, CAST($%d AS BIGINT), CAST($%d AS INTEGER), CAST($%d AS BOOLEAN), CAST($%d AS BIGINT))",
+			5*i+1, 5*i+2, 5*i+3, 5*i+4, 5*i+5)
 	}
-	return `WITH seen (id, at) AS (VALUES ` + strings.Join(rows, ", ") + `)
-		UPDATE devices SET last_seen_at = seen.at FROM seen
+	return `WITH seen (id, at, battery, charging, uptime) AS (VALUES ` + strings.Join(rows, ", ") + `)
+		UPDATE devices SET last_seen_at = seen.at,
+			battery_level = COALESCE(seen.battery, devices.battery_level),
+			battery_charging = COALESCE(seen.charging, devices.battery_charging),
+			uptime_seconds = COALESCE(seen.uptime, devices.uptime_seconds)
+		FROM seen
 		WHERE devices.id = seen.id AND (devices.last_seen_at IS NULL OR devices.last_seen_at < seen.at)`
 }
 
@@ -219,10 +224,11 @@ func (db *DB) updateDevice(ctx context.Context, op, id, q string, args ...any) e
 // touchChunk is how many devices one statement of TouchDevices updates.
 const touchChunk = 500
 
-// TouchDevices records last-seen times of many devices in one transaction,
-// a few statements of touchChunk devices each. A time never moves a
-// device's last-seen time backwards; unknown devices are ignored.
-func (db *DB) TouchDevices(ctx context.Context, seen map[string]time.Time) error {
+// TouchDevices records last-seen times and volatile readings of many
+// devices in one transaction, a few statements of touchChunk devices each.
+// A time never moves a device's last-seen time backwards (nor its readings
+// to older ones); unknown devices are ignored.
+func (db *DB) TouchDevices(ctx context.Context, seen map[string]steward.Liveness) error {
 	if len(seen) == 0 {
 		return nil
 	}
@@ -235,9 +241,10 @@ func (db *DB) TouchDevices(ctx context.Context, seen map[string]time.Time) error
 	slices.Sort(ids)
 	return db.InTx(ctx, func(ctx context.Context) error {
 		for chunk := range slices.Chunk(ids, touchChunk) {
-			args := make([]any, 0, 2*len(chunk))
+			args := make([]any, 0, 5*len(chunk))
 			for _, id := range chunk {
-				args = append(args, id, ms(seen[id]))
+				l := seen[id]
+				args = append(args, id, ms(l.SeenAt), l.BatteryLevel, l.BatteryCharging, l.UptimeSeconds)
 			}
 			if _, err := db.execMany(ctx, touchQuery(len(chunk)), args...); err != nil {
 				return fmt.Errorf("touch devices: %w", err)

@@ -30,7 +30,7 @@ func DevicePathStatements() []Statement {
 		{"device by hardware", deviceByHardwareQuery, []any{"a1", "hw"}},
 		{"device auth", deviceAuthQuery, []any{"d1"}},
 		{"inventory", inventoryQuery, append(inventory, ms(at))},
-		{"touch devices", touchQuery(2), []any{"d1", ms(at), "d2", ms(at)}},
+		{"touch devices", touchQuery(2), []any{"d1", ms(at), nil, nil, nil, "d2", ms(at), 80, true, int64(60)}},
 		{"device events", deviceEventsQuery(false), []any{"d1", 50}},
 		{"device events before", deviceEventsQuery(true), []any{"d1", "e1", 50}},
 		{"devices for verification", verificationQuery, []any{"", 500}},

@@ -229,16 +229,26 @@ func testDeviceTouch(t *testing.T, f *fixture) {
 	}))
 	untouched := f.device(t, tr.c1, nil)
 	base := f.now()
-	seen := map[string]time.Time{"missing": base} // unknown devices are ignored
+	seen := map[string]steward.Liveness{"missing": {SeenAt: base}} // unknown devices are ignored
 	for i, d := range ds {
-		seen[d.ID] = base.Add(time.Duration(i) * time.Second)
+		seen[d.ID] = steward.Liveness{SeenAt: base.Add(time.Duration(i) * time.Second)}
+		if i%2 == 1 { // every other device reports its readings too
+			level, charging, uptime := i%100, i%4 == 1, int64(i)
+			seen[d.ID] = steward.Liveness{SeenAt: seen[d.ID].SeenAt, BatteryLevel: &level, BatteryCharging: &charging, UptimeSeconds: &uptime}
+		}
 	}
 	ok(t, f.db.TouchDevices(f.ctx, seen))
 	ok(t, f.db.TouchDevices(f.ctx, nil))
 
-	// Last-seen times never go backwards.
-	ok(t, f.db.TouchDevices(f.ctx, map[string]time.Time{ds[0].ID: base.Add(-time.Hour), ds[1].ID: base.Add(time.Hour)}))
-	seen[ds[1].ID] = base.Add(time.Hour)
+	// Last-seen times and readings never go backwards.
+	stale := 1
+	ok(t, f.db.TouchDevices(f.ctx, map[string]steward.Liveness{
+		ds[0].ID: {SeenAt: base.Add(-time.Hour)},
+		ds[1].ID: {SeenAt: base.Add(time.Hour)},
+		ds[3].ID: {SeenAt: base.Add(-time.Hour), BatteryLevel: &stale},
+	}))
+	seen[ds[1].ID] = steward.Liveness{SeenAt: base.Add(time.Hour), BatteryLevel: seen[ds[1].ID].BatteryLevel,
+		BatteryCharging: seen[ds[1].ID].BatteryCharging, UptimeSeconds: seen[ds[1].ID].UptimeSeconds}
 
 	got := f.allDevices(t, tr.c1.Path)
 	if len(got) != n+1 {
@@ -252,9 +262,16 @@ func testDeviceTouch(t *testing.T, f *fixture) {
 			if d.LastSeenAt != nil {
 				t.Errorf("untouched device seen at %v", d.LastSeenAt)
 			}
-		case !ok || d.LastSeenAt == nil || !d.LastSeenAt.Equal(want):
+		case !ok || d.LastSeenAt == nil || !d.LastSeenAt.Equal(want.SeenAt):
 			if wrong++; wrong < 5 {
-				t.Errorf("device %s last seen at %v, want %v", d.ID, d.LastSeenAt, want)
+				t.Errorf("device %s last seen at %v, want %v", d.ID, d.LastSeenAt, want.SeenAt)
+			}
+		case want.BatteryLevel != nil && (d.Inventory.BatteryLevel == nil || *d.Inventory.BatteryLevel != *want.BatteryLevel ||
+			d.Inventory.BatteryCharging == nil || *d.Inventory.BatteryCharging != *want.BatteryCharging ||
+			d.Inventory.UptimeSeconds == nil || *d.Inventory.UptimeSeconds != *want.UptimeSeconds):
+			if wrong++; wrong < 5 {
+				t.Errorf("device %s: battery %v charging %v uptime %v, want %d %v %d", d.ID, d.Inventory.BatteryLevel,
+					d.Inventory.BatteryCharging, d.Inventory.UptimeSeconds, *want.BatteryLevel, *want.BatteryCharging, *want.UptimeSeconds)
 			}
 		case !d.UpdatedAt.Equal(d.CreatedAt):
 			t.Errorf("device %s: touching changed updated_at", d.ID)
