@@ -19,6 +19,7 @@ type Store interface {
 	Outbox
 	DeviceStore
 	CommandStore
+	RetentionStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }
