@@ -52,5 +52,9 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/audit", h: c.audit},
 		{method: "GET", pattern: "/console/audit/verify", h: c.verifyAudit},
 		{method: "GET", pattern: "/console/security", h: c.security},
+
+		{method: "GET", pattern: "/console/privacy", h: c.privacyPage},
+		{method: "POST", pattern: "/console/privacy/holds", h: c.createHold},
+		{method: "POST", pattern: "/console/privacy/holds/{hold}/release", h: c.releaseHold},
 	}
 }
