@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -116,4 +117,26 @@ func (c *Console) releaseHold(w http.ResponseWriter, r *http.Request, p *page) (
 		return refused(w, r, p, "holds", err, c.privacyPage)
 	}
 	return redirect("/console/privacy#holds", "Legal hold "+h.ID+" released: the next sweep removes what it kept, if its time has come.")
+}
+
+// subscriptionUpdate adds the subscription dates of the account form to
+// in when they changed (the form shows them only to the accounts above).
+// An empty date leaves the field as it is.
+func subscriptionUpdate(f url.Values, acc *steward.Account, in *steward.AccountUpdate) error {
+	for _, d := range []struct {
+		name string
+		cur  *time.Time
+		set  **time.Time
+	}{{"subscription_start", acc.SubscriptionStart, &in.SubscriptionStart}, {"subscription_end", acc.SubscriptionEnd, &in.SubscriptionEnd}} {
+		v := strings.TrimSpace(f.Get(d.name))
+		if v == "" || v == dayOf(d.cur) {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			return steward.FieldErrorf(d.name, "Give a date such as 2026-01-31.")
+		}
+		*d.set = &t
+	}
+	return nil
 }

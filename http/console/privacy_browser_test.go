@@ -75,3 +75,25 @@ func TestPrivacyCentreForManagers(t *testing.T) {
 		t.Errorf("a client manager placing a hold: status %d", res.status)
 	}
 }
+
+// TestAccountSubscriptionForm sets a client's subscription on its page;
+// an end before the start is refused next to the field.
+func TestAccountSubscriptionForm(t *testing.T) {
+	e := newEnv(t, "Keeper-Passw0rd-privacy")
+	acc := e.account("", "Subscribed Ltd", steward.AccountClient)
+	c := e.client()
+	c.signIn(adminEmail, "Keeper-Passw0rd-privacy")
+	p := c.get("/console/accounts/" + acc.ID)
+	form := url.Values{"csrf_token": {p.csrf(t)}, "name": {acc.Name}, "subscription_start": {"2025-01-01"}, "subscription_end": {"2024-12-31"}}
+	if res := c.post("/console/accounts/"+acc.ID+"/edit", form); res.status != http.StatusBadRequest || !strings.Contains(res.body, "cannot end before it starts") {
+		t.Errorf("an end before the start: status %d", res.status)
+	}
+	form.Set("subscription_end", "2026-12-31")
+	if res := c.post("/console/accounts/"+acc.ID+"/edit", form); res.status != http.StatusOK || !strings.Contains(res.body, "2025-01-01 – 2026-12-31") {
+		t.Errorf("set the subscription: status %d", res.status)
+	}
+	got, err := e.svc.Account(e.admin, acc.ID)
+	if err != nil || got.SubscriptionEnd == nil || got.SubscriptionEnd.Format("2006-01-02") != "2026-12-31" {
+		t.Errorf("subscription end %v (%v)", got.SubscriptionEnd, err)
+	}
+}
