@@ -87,7 +87,7 @@ type Category struct {
 	// e.g. "company-owned device, policy enabled, user consent"; "" is always.
 	Gate string `json:"gate,omitempty"`
 	// Columns are the "table.column" names that hold this category's data.
-	Columns []string `json:"columns"`
+	Columns []string      `json:"columns"`
 	Rule    RetentionRule `json:"rule"`
 	// LegalRetention says why data is kept past its purpose, if it is.
 	LegalRetention string `json:"legal_retention,omitempty"`
