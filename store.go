@@ -20,6 +20,7 @@ type Store interface {
 	DeviceStore
 	CommandStore
 	LocationStore
+	RetentionStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

@@ -222,6 +222,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	sched.Add(jobs.Job{Name: "commands.expire", Every: time.Minute, Run: svc.ExpireCommands})
 	sched.Add(jobs.Job{Name: "commands.compact", Every: time.Hour, Run: svc.CompactCommands})
 	sched.Add(jobs.Job{Name: "devices.verify_activations", Every: 24 * time.Hour, Run: svc.VerifyActivations})
+	sched.Add(jobs.Job{Name: "privacy.retention", Every: service.RetentionEvery, Run: svc.SweepRetention})
 	s.Scheduler = sched
 	return s, nil
 }

@@ -20,7 +20,7 @@ func (a *app) accountsCmd() *cobra.Command {
 	cmd.AddCommand(a.accountsListCmd(), a.accountsShowCmd(), a.accountsCreateCmd(),
 		a.accountStatusCmd("suspend", steward.StatusSuspended, "Suspend an account: its managers cannot sign in"),
 		a.accountStatusCmd("reactivate", steward.StatusActive, "Reactivate a suspended account"),
-		a.accountsDeleteCmd())
+		a.accountsDeleteCmd(), a.accountsRestoreCmd())
 	return cmd
 }
 

@@ -9,9 +9,10 @@ import (
 func (a *app) privacyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "privacy",
-		Short: "Read what the server records about personal data",
+		Short: "Records of processing, retention status, legal holds, sweep receipts and sweeps",
 	}
 	cmd.AddCommand(a.privacyRecordsCmd())
+	cmd.AddCommand(a.retentionCmds()...)
 	return cmd
 }
 

@@ -153,10 +153,15 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A legal hold on the foreign client.
+	hold, err := svc.CreateLegalHold(actx, steward.LegalHoldCreate{AccountID: c2, Scope: steward.HoldAccount, Reason: "zeta hold reason"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
-		"command": cmds[0].ID, "code": code.ID}
+		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
-		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID}
+		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason"}
 
 	// The fingerprint of the foreign subtree, read with platform rights.
 	w.finger = func(t *testing.T) string {
@@ -191,6 +196,10 @@ func newWorld(t *testing.T) *world {
 		cs, _ := svc.ActivationCodes(ctx, c2, 100)
 		for _, c := range cs {
 			fmt.Fprintf(&b, "code %s %v %d|", c.ID, c.RevokedAt, c.Used)
+		}
+		hs, _ := svc.LegalHolds(ctx, steward.HoldFilter{AccountID: c2})
+		for _, h := range hs {
+			fmt.Fprintf(&b, "hold %s %v|", h.ID, h.ReleasedAt)
 		}
 		devs, _ := svc.Commands(ctx, steward.CommandFilter{AccountID: c2, Limit: 100})
 		fmt.Fprintf(&b, "commands=%d|", len(devs))

@@ -538,6 +538,7 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	c.do(specCall{method: "POST", path: "/api/v1/credits/grants", token: tok, want: 409,
 		body: map[string]any{"account_id": reseller2.ID, "amount": 10, "reason": "Too late"}})
 	c.do(specCall{method: "GET", path: "/api/v1/accounts?include_deleted=true", token: tok, want: 200})
+	exerciseRetention(c, tok, ritaToken.Secret, client.ID, reseller2.ID, unknown)
 
 	// Five wrong passwords lock a login.
 	for range 5 {

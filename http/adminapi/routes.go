@@ -4,7 +4,7 @@ import "net/http"
 
 // routeTable is every admin API route. Path parameters are named after the
 // kind of object they hold ({account}, {manager}, {token}, {device},
-// {command}, {code}), which is how the
+// {command}, {code}, {hold}), which is how the
 // authorisation test finds a foreign object to put in each.
 func (a *API) routeTable() []Route {
 	return []Route{
@@ -28,6 +28,7 @@ func (a *API) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/api/v1/accounts/{account}", Summary: "Soft-delete an account and its subtree", handler: a.deleteAccount},
 		{Method: "POST", Pattern: "/api/v1/accounts/{account}/status", Summary: "Suspend, block or reactivate an account", handler: a.setAccountStatus},
 		{Method: "POST", Pattern: "/api/v1/accounts/{account}/move", Summary: "Move an account under another parent", handler: a.moveAccount},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/restore", Summary: "Restore a deleted account before its data is purged", handler: a.restoreAccount},
 		{Method: "GET", Pattern: "/api/v1/accounts/{account}/managers", Summary: "List an account's managers", handler: a.listManagers},
 		{Method: "POST", Pattern: "/api/v1/accounts/{account}/managers", Status: http.StatusCreated, Summary: "Create or invite a manager", handler: a.createManager},
 		{Method: "GET", Pattern: "/api/v1/accounts/{account}/credits", Summary: "An account's balance and ledger", handler: a.getCredits},
@@ -69,5 +70,11 @@ func (a *API) routeTable() []Route {
 
 		{Method: "GET", Pattern: "/api/v1/privacy/catalog", Summary: "The data catalog", handler: a.privacyCatalog},
 		{Method: "GET", Pattern: "/api/v1/privacy/records", Summary: "Records of processing and the plain-language page", handler: a.privacyRecords},
+		{Method: "GET", Pattern: "/api/v1/privacy/retention", Summary: "Retention status per data category (platform admin)", handler: a.retentionStatus},
+		{Method: "GET", Pattern: "/api/v1/privacy/holds", Summary: "List legal holds on the caller's subtree", handler: a.listHolds},
+		{Method: "POST", Pattern: "/api/v1/privacy/holds", Status: http.StatusCreated, Summary: "Place a legal hold (platform admin)", handler: a.createHold},
+		{Method: "POST", Pattern: "/api/v1/privacy/holds/{hold}/release", Summary: "Release a legal hold (platform admin)", handler: a.releaseHold},
+		{Method: "GET", Pattern: "/api/v1/privacy/receipts", Summary: "Receipts of retention sweeps (platform admin)", handler: a.listReceipts},
+		{Method: "POST", Pattern: "/api/v1/privacy/sweep", Summary: "Run the retention sweep now (platform admin)", handler: a.runSweep},
 	}
 }

@@ -227,6 +227,10 @@ func (c *Console) editAccount(w http.ResponseWriter, r *http.Request, p *page) (
 			in.Support = &support
 		}
 	}
+	if err := subscriptionUpdate(f, acc, &in); err != nil {
+		steward.MarkAuthorized(r.Context()) // refused before any call; the page is read again below
+		return refused(w, r, p, "edit", err, c.againAccount)
+	}
 	acc, err = c.svc.UpdateAccount(r.Context(), acc.ID, in)
 	if err != nil {
 		return refused(w, r, p, "edit", err, c.againAccount)

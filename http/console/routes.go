@@ -57,5 +57,8 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/security", h: c.security},
 
 		{method: "GET", pattern: "/console/privacy/records", h: c.privacyRecords},
+		{method: "GET", pattern: "/console/privacy", h: c.privacyPage},
+		{method: "POST", pattern: "/console/privacy/holds", h: c.createHold},
+		{method: "POST", pattern: "/console/privacy/holds/{hold}/release", h: c.releaseHold},
 	}
 }
