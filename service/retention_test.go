@@ -10,7 +10,6 @@ import (
 	"github.com/stewardmdm/steward/service"
 )
 
-
 func sorted(ids ...string) []string {
 	s := slices.Clone(ids)
 	slices.Sort(s)
