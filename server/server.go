@@ -130,7 +130,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 		argon = *cfg.Argon2
 	}
 	svc, err := service.New(service.Options{Store: db, Clock: cfg.Clock, Logger: cfg.Logger,
-		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL})
+		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL, SingleNode: db.Dialect() == store.SQLite})
 	if err != nil {
 		return nil, err
 	}

@@ -136,6 +136,9 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range cmds {
+		s.pending.queued(c.DeviceID)
+	}
 	s.pushCommands(ctx, cmds)
 	return cmds, nil
 }
@@ -316,9 +319,16 @@ func (s *Service) CancelCommand(ctx context.Context, id string) (*steward.Comman
 // deliverPending returns a device's pending commands and marks the queued
 // ones delivered.
 func (s *Service) deliverPending(ctx context.Context, deviceID string, limit int) ([]protocol.Command, error) {
+	gen, empty := s.pending.state(deviceID)
+	if empty {
+		return []protocol.Command{}, nil
+	}
 	cmds, err := s.store.PendingCommands(ctx, deviceID, s.now(), limit)
 	if err != nil {
 		return nil, err
+	}
+	if len(cmds) == 0 {
+		s.pending.markEmpty(deviceID, gen)
 	}
 	out := make([]protocol.Command, 0, len(cmds))
 	var queued []string
@@ -453,6 +463,7 @@ func (s *Service) CommandResult(ctx context.Context, dev *Device, id string, r *
 	})
 	if wiped {
 		s.devAuth.forget(dev.ID)
+		s.pending.forget(dev.ID)
 	}
 	return err
 }

@@ -29,6 +29,9 @@ type Options struct {
 	LockFor     time.Duration
 	// LoginsPerIPPerMinute limits sign-in attempts from one address (default 20).
 	LoginsPerIPPerMinute int
+	// SingleNode says this process is the only one serving the store (the
+	// embedded SQLite store): idle polls are then answered from memory.
+	SingleNode bool
 }
 
 // Service implements Steward's use cases.
@@ -43,6 +46,7 @@ type Service struct {
 	hub       *hub
 	live      liveness
 	devAuth   *deviceAuthCache
+	pending   *pendingMarks // nil unless Options.SingleNode
 	privacy   privacyCache // accounts' privacy switches, for check-ins
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
@@ -83,11 +87,15 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{
+	s := &Service{
 		store: o.Store, clock: o.Clock, logger: o.Logger, passwords: o.Passwords, baseURL: o.BaseURL, opts: o,
 		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute), dummyHash: dummy,
 		hub: newHub(), devAuth: newDeviceAuthCache(30 * time.Second),
-	}, nil
+	}
+	if o.SingleNode {
+		s.pending = &pendingMarks{m: map[string]pendingState{}}
+	}
+	return s, nil
 }
 
 // now is the service's clock, in UTC, at the stores' millisecond precision.
