@@ -47,7 +47,7 @@ type Service struct {
 	live      liveness
 	devAuth   *deviceAuthCache
 	pending   *pendingMarks // nil unless Options.SingleNode
-	privacy   privacyCache // accounts' privacy switches, for check-ins
+	privacy   privacyCache  // accounts' privacy switches, for check-ins
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
 	// a wrong password and existence does not leak through timing.
