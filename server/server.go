@@ -59,6 +59,7 @@ type Server struct {
 	API       *adminapi.API
 	Handler   http.Handler
 	Scheduler *jobs.Scheduler
+	devices   *deviceapi.API
 	logger    *slog.Logger
 }
 
@@ -162,7 +163,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, DB: db, Service: svc, API: api, logger: cfg.Logger}
+	s := &Server{cfg: cfg, DB: db, Service: svc, API: api, devices: dev, logger: cfg.Logger}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -334,6 +335,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	err := hs.Shutdown(sctx)
+	s.devices.Close()
 	stopJobs()
 	s.Scheduler.Wait()
 	return err

@@ -5,10 +5,14 @@
 package deviceapi
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,6 +39,9 @@ type API struct {
 	logger *slog.Logger
 	opts   Options
 	mux    *http.ServeMux
+	// sockets is the context of every held push socket; Close ends it.
+	sockets      context.Context
+	closeSockets context.CancelFunc
 }
 
 // New returns the device API.
@@ -43,6 +50,7 @@ func New(o Options) (*API, error) {
 		return nil, errors.New("deviceapi: Service and Logger are required")
 	}
 	a := &API{svc: o.Service, logger: o.Logger, opts: o, mux: http.NewServeMux()}
+	a.sockets, a.closeSockets = context.WithCancel(context.Background())
 	a.mux.HandleFunc("POST "+protocol.PathEnroll, a.enroll)
 	a.mux.HandleFunc("POST "+protocol.PathCheckIn, a.device(a.checkIn))
 	a.mux.HandleFunc("GET "+protocol.PathCommands, a.device(a.commands))
@@ -61,6 +69,10 @@ func New(o Options) (*API, error) {
 
 // ServeHTTP implements http.Handler.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// Close closes every push socket held. An http.Server's Shutdown does not:
+// a WebSocket is a hijacked connection, outside its reach.
+func (a *API) Close() { a.closeSockets() }
 
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	web.WriteError(w, r, a.logger, err)
@@ -180,28 +192,62 @@ func (s wsSink) Push(ctx context.Context, m protocol.PushMessage) error {
 	return s.c.Write(ctx, websocket.MessageText, b)
 }
 
-// push holds a device's WebSocket. The handler's own goroutine reads (the
-// device sends nothing but control frames), so each connection costs one
-// goroutine; pushes are written from the sender's goroutine.
+// push upgrades a device's connection to a WebSocket and hands it to a
+// goroutine of its own. The request's goroutine is deep (net/http, the
+// middleware, this handler) and so is its stack; a socket held for hours
+// is cheaper on a fresh goroutine, so the handler returns at once.
 func (a *API) push(w http.ResponseWriter, r *http.Request, dev *service.Device) (any, error) {
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	c, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return nil, errHandled // Accept has answered
 	}
 	c.SetReadLimit(4 << 10)
 	unregister := a.svc.RegisterPush(dev.ID, wsSink{c})
-	defer unregister()
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	// Whatever queued while the device was away goes out at once.
-	if pending, err := a.svc.PendingCommands(ctx, dev, 0); err == nil && len(pending.Commands) > 0 {
-		_ = wsSink{c}.Push(ctx, protocol.PushMessage{Type: protocol.PushCommands, Commands: pending.Commands})
+	// Whatever queued while the device was away goes out at once. This
+	// runs here rather than in hold: the queue's read goes deep into the
+	// database driver, and the socket's goroutine should keep the small
+	// stack its reads need.
+	if pending, err := a.svc.PendingCommands(r.Context(), dev, 0); err == nil && len(pending.Commands) > 0 {
+		_ = wsSink{c}.Push(r.Context(), protocol.PushMessage{Type: protocol.PushCommands, Commands: pending.Commands})
 	}
-	for { // devices ping; reading answers them and notices a close
-		_, _, err := c.Read(ctx)
-		if err != nil {
-			c.CloseNow()
-			return nil, errHandled
+	go a.hold(c, unregister)
+	return nil, errHandled
+}
+
+// hold keeps a push socket until it closes or the API does. It only
+// reads: the device sends nothing but control frames, and reading answers
+// its pings and notices a close. Pushes are written from the sender's
+// goroutine.
+func (a *API) hold(c *websocket.Conn, unregister func()) {
+	defer unregister()
+	defer c.CloseNow()
+	for {
+		if _, _, err := c.Read(a.sockets); err != nil {
+			return
 		}
 	}
+}
+
+// smallBuffers hands the WebSocket small buffers for the hijacked
+// connection instead of net/http's 4 KiB reader and writer, which it would
+// keep for the life of the socket: a device sends nothing but control
+// frames, and a push is one small frame (a bigger one is written through).
+// With ten thousand idle sockets the two buffers were a third of their
+// memory.
+type smallBuffers struct{ http.ResponseWriter }
+
+const socketBuffer = 512
+
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Keep what the client sent after its request, if anything.
+	var r io.Reader = conn
+	if n := brw.Reader.Buffered(); n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn)
+	}
+	return conn, bufio.NewReadWriter(bufio.NewReaderSize(r, socketBuffer), bufio.NewWriterSize(conn, socketBuffer)), nil
 }
