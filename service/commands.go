@@ -113,35 +113,70 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 			Payload: in.Payload, Status: steward.CommandQueued, IssuedBy: a.ManagerID, IssuedByEmail: a.Email,
 			CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	}
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.InsertCommands(ctx, cmds); err != nil {
-			return err
+	// Queue and push page by page: each page is inserted in a transaction
+	// of its own and pushed while the next one is inserted, so the first
+	// devices of a large bulk command have it within milliseconds instead
+	// of after the whole bulk is written. The audit entries (one per
+	// account, with its number of devices) are part of the first page's
+	// transaction. If a later page fails, the error says how many devices
+	// were queued; the commands already queued stand (and are delivered).
+	pushed := make(chan []*steward.Command, 1)
+	pushDone := make(chan struct{})
+	go func() {
+		defer close(pushDone)
+		for page := range pushed {
+			s.pushCommands(ctx, page)
 		}
-		// One audit entry per account touched, not per device.
-		per := map[string]int{}
-		for _, c := range cmds {
-			per[c.AccountID]++
-		}
-		for acc, n := range per {
-			target, kind := cmds[0].DeviceID, "device"
-			if bulk != "" {
-				target, kind = bulk, "bulk_command"
-			}
-			if err := s.record(ctx, acc, "command.send", kind, target, map[string]any{"type": in.Type, "devices": n}); err != nil {
+	}()
+	queued := 0
+	for page := range slices.Chunk(cmds, bulkPage) {
+		err = s.store.InTx(ctx, func(ctx context.Context) error {
+			if err := s.store.InsertCommands(ctx, page); err != nil {
 				return err
 			}
+			if queued > 0 {
+				return nil
+			}
+			// One audit entry per account touched, not per device.
+			per := map[string]int{}
+			for _, c := range cmds {
+				per[c.AccountID]++
+			}
+			for acc, n := range per {
+				target, kind := cmds[0].DeviceID, "device"
+				if bulk != "" {
+					target, kind = bulk, "bulk_command"
+				}
+				if err := s.record(ctx, acc, "command.send", kind, target, map[string]any{"type": in.Type, "devices": n}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			break
 		}
-		return nil
-	})
+		queued += len(page)
+		for _, c := range page {
+			s.pending.queued(c.DeviceID)
+		}
+		pushed <- page
+	}
+	close(pushed)
+	<-pushDone
+	if err != nil && queued > 0 {
+		s.logger.Error("bulk command stopped part-way", "bulk", bulk, "queued", queued, "of", len(cmds), "err", err)
+		return nil, steward.Errorf(steward.EINTERNAL, "Only %d of %d commands were queued (bulk %s); send the command again to the devices that lack it.", queued, len(cmds), bulk)
+	}
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range cmds {
-		s.pending.queued(c.DeviceID)
-	}
-	s.pushCommands(ctx, cmds)
 	return cmds, nil
 }
+
+// bulkPage is how many commands of a bulk command are queued (and pushed)
+// at a time.
+const bulkPage = 500
 
 // pushCommands pushes each command to its device if connected, from a
 // bounded pool of senders so a bulk command reaches a large fleet at once,
@@ -378,15 +413,21 @@ func (s *Service) deviceCommand(ctx context.Context, dev *Device, id string) (*s
 }
 
 // AckCommand records that the device received a command and is about to
-// act on it. Repeated acks are harmless.
+// act on it. Repeated acks are harmless. Acknowledgements arriving together
+// are committed together (see groupcommit.go).
 func (s *Service) AckCommand(ctx context.Context, dev *Device, id string) error {
 	steward.MarkAuthorized(ctx)
 	c, err := s.deviceCommand(ctx, dev, id)
 	if err != nil {
 		return err
 	}
-	ok, err := s.store.TransitionCommand(ctx, c.ID, []steward.CommandStatus{steward.CommandQueued, steward.CommandDelivered},
-		steward.CommandAcknowledged, "", s.now())
+	var ok bool
+	at := s.now()
+	err = s.acks.do(ctx, func(ctx context.Context) (err error) {
+		ok, err = s.store.TransitionCommand(ctx, c.ID, []steward.CommandStatus{steward.CommandQueued, steward.CommandDelivered},
+			steward.CommandAcknowledged, "", at)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,7 @@ type Service struct {
 	live      liveness
 	devAuth   *deviceAuthCache
 	pending   *pendingMarks // nil unless Options.SingleNode
+	acks      *groupCommit  // acknowledgements, committed in groups
 	privacy   privacyCache  // accounts' privacy switches, for check-ins
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
@@ -92,6 +93,7 @@ func New(o Options) (*Service, error) {
 		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute), dummyHash: dummy,
 		hub: newHub(), devAuth: newDeviceAuthCache(30 * time.Second),
 	}
+	s.acks = &groupCommit{inTx: o.Store.InTx, max: 500}
 	if o.SingleNode {
 		s.pending = &pendingMarks{m: map[string]pendingState{}}
 	}
