@@ -15,9 +15,12 @@ import (
 func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckInRequest, ip string) (*protocol.CheckInResponse, error) {
 	steward.MarkAuthorized(ctx) // the device authenticated itself
 	now := s.now()
-	d, err := s.store.DeviceByID(ctx, dev.ID)
-	if err != nil {
-		return nil, err
+	d, epoch, ok := s.states.get(dev.ID, now)
+	if !ok {
+		var err error
+		if d, err = s.store.DeviceByID(ctx, dev.ID); err != nil {
+			return nil, err
+		}
 	}
 	var refused []string
 	var refusals int64
@@ -43,7 +46,8 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 			BatteryCharging: inv.BatteryCharging, UptimeSeconds: inv.UptimeSeconds})
 	}
 	if writeInventory || writeApps || refusals > 0 {
-		err = s.store.InTx(ctx, func(ctx context.Context) error {
+		s.states.forget(d.ID)
+		err := s.store.InTx(ctx, func(ctx context.Context) error {
 			if writeInventory {
 				if changes := inventoryChanges(d.Inventory, inv); len(changes) > 0 {
 					if err := s.deviceEvent(ctx, d.ID, "inventory", changes); err != nil {
@@ -70,6 +74,8 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 		if err != nil {
 			return nil, err
 		}
+	} else if !ok {
+		s.states.put(d, epoch, now) // as read: nothing was written
 	}
 	cmds, err := s.deliverPending(ctx, d.ID, 50)
 	if err != nil {

@@ -502,6 +502,7 @@ func (s *Service) CommandResult(ctx context.Context, dev *Device, id string, r *
 		}
 		return nil
 	})
+	s.states.forget(dev.ID) // a wipe, or the agent enabled or disabled
 	if wiped {
 		s.devAuth.forget(dev.ID)
 		s.pending.forget(dev.ID)

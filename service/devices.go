@@ -226,6 +226,7 @@ func (s *Service) VerifyActivations(ctx context.Context) (string, error) {
 
 func (s *Service) setAgent(ctx context.Context, v *steward.DeviceVerification, enabled bool, reason string) error {
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		s.states.forget(v.DeviceID)
 		if err := s.store.SetDeviceAgent(ctx, v.DeviceID, enabled, reason, s.now()); err != nil {
 			return err
 		}

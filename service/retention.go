@@ -364,6 +364,10 @@ func (s *Service) purgeAccount(ctx context.Context, root *steward.Account, acc *
 			rec.Note = "Their sessions, API tokens and one-time tokens went with them."
 		}
 		if p.category == "device.inventory" {
+			s.states.forget(ids...)
+			for _, id := range ids {
+				s.devAuth.forget(id)
+			}
 			rec.Note = "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their commands, events and app lists deleted."
 		}
 		id, err := s.receipt(ctx, root, rec)

@@ -48,6 +48,7 @@ type Service struct {
 	devAuth   *deviceAuthCache
 	pending   *pendingMarks // nil unless Options.SingleNode
 	acks      *groupCommit  // acknowledgements, committed in groups
+	states    *deviceStates // nil unless Options.SingleNode
 	privacy   privacyCache  // accounts' privacy switches, for check-ins
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
@@ -95,6 +96,7 @@ func New(o Options) (*Service, error) {
 	}
 	s.acks = &groupCommit{inTx: o.Store.InTx, max: 500}
 	if o.SingleNode {
+		s.states = &deviceStates{m: map[string]deviceState{}}
 		s.pending = &pendingMarks{m: map[string]pendingState{}}
 	}
 	return s, nil
