@@ -165,19 +165,19 @@ type PurgePart string
 
 // Parts of an account purge, in the order the engine runs them.
 const (
-	PurgeLocation         PurgePart = "location_points"
-	PurgeWebHistory       PurgePart = "web_history"
-	PurgeConsents         PurgePart = "device_consents"
-	PurgeCommands         PurgePart = "commands"
-	PurgeDeviceEvents     PurgePart = "device_events"
-	PurgeDeviceApps       PurgePart = "device_apps"
-	PurgeDevices          PurgePart = "devices" // anonymised, not deleted
-	PurgeActivationCodes  PurgePart = "activation_codes"
-	PurgeSessions         PurgePart = "sessions"
-	PurgeAPITokens        PurgePart = "api_tokens"
-	PurgeManagers         PurgePart = "managers"
-	PurgeAudit            PurgePart = "audit_log"
-	PurgeLegalHolds       PurgePart = "legal_holds" // those no longer in force
+	PurgeLocation        PurgePart = "location_points"
+	PurgeWebHistory      PurgePart = "web_history"
+	PurgeConsents        PurgePart = "device_consents"
+	PurgeCommands        PurgePart = "commands"
+	PurgeDeviceEvents    PurgePart = "device_events"
+	PurgeDeviceApps      PurgePart = "device_apps"
+	PurgeDevices         PurgePart = "devices" // anonymised, not deleted
+	PurgeActivationCodes PurgePart = "activation_codes"
+	PurgeSessions        PurgePart = "sessions"
+	PurgeAPITokens       PurgePart = "api_tokens"
+	PurgeManagers        PurgePart = "managers"
+	PurgeAudit           PurgePart = "audit_log"
+	PurgeLegalHolds      PurgePart = "legal_holds" // those no longer in force
 )
 
 // RetentionStore keeps what the retention engine reads and changes. Every

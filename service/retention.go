@@ -557,9 +557,9 @@ func purgeAction(r steward.RetentionRule) steward.RetentionAction {
 
 // purgeNotes explain a purge receipt.
 var purgeNotes = map[string]string{
-	"device.inventory": "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their app lists deleted.",
-	"account.managers": "Their one-time links went with them.",
-	"account.reseller": "The account's notes and status reason erased; its name, kind and subscription stay with the credit ledger, which legal retention keeps.",
+	"device.inventory":    "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their app lists deleted.",
+	"account.managers":    "Their one-time links went with them.",
+	"account.reseller":    "The account's notes and status reason erased; its name, kind and subscription stay with the credit ledger, which legal retention keeps.",
 	"privacy.legal_holds": "Holds placed on the account that were released or had expired.",
 }
 
