@@ -81,17 +81,42 @@ type RetentionRun struct {
 	NextDueAt     time.Time  `json:"next_due_at"`
 }
 
+// How a rule's anchor is carried out (Enforcement.By).
+const (
+	// EnforcedBySweep: the scheduled retention sweep ("privacy.retention").
+	EnforcedBySweep = "sweep"
+	// EnforcedByJob: another scheduled job, named in Enforcement.What.
+	EnforcedByJob = "job"
+	// EnforcedOnEvent: at once, in the transaction of the event itself.
+	EnforcedOnEvent = "event"
+	// EnforcedKept: nothing is deleted (ActionKeep); Enforcement.What says why.
+	EnforcedKept = "kept"
+)
+
+// Enforcement is how one anchor of a category's rule is carried out.
+type Enforcement struct {
+	Anchor AnchorKind `json:"anchor"`
+	By     string     `json:"by"`   // EnforcedBySweep, EnforcedByJob, EnforcedOnEvent or EnforcedKept
+	What   string     `json:"what"` // the job, or the event and the code path that acts on it
+}
+
 // RetentionStatus is one catalog category as the privacy centre shows it.
 type RetentionStatus struct {
-	Category    string        `json:"category"`
-	Title       string        `json:"title"`
-	Rule        RetentionRule `json:"rule"`
-	Enforced    bool          `json:"enforced"`       // the engine sweeps this category
-	Rows        *int64        `json:"rows,omitempty"` // rows stored now, where the engine knows the table
-	LastRun     *RetentionRun `json:"last_run,omitempty"`
-	NextDueAt   *time.Time    `json:"next_due_at,omitempty"`
-	Note        string        `json:"note,omitempty"` // e.g. why rows are kept
-	HeldByHolds int64         `json:"held_by_holds"`  // rows the last sweep left for a hold
+	Category string        `json:"category"`
+	Title    string        `json:"title"`
+	Rule     RetentionRule `json:"rule"`
+	// Enforced: every anchor of the rule is carried out by the sweep, a
+	// job or the event itself (Enforcement says which).
+	Enforced    bool          `json:"enforced"`
+	Swept       bool          `json:"swept"` // the scheduled retention sweep processes this category
+	Enforcement []Enforcement `json:"enforcement,omitempty"`
+	// NotCollected says why this version stores none of the category's data.
+	NotCollected string        `json:"not_collected,omitempty"`
+	Rows         *int64        `json:"rows,omitempty"` // rows stored now, where the engine knows the table
+	LastRun      *RetentionRun `json:"last_run,omitempty"`
+	NextDueAt    *time.Time    `json:"next_due_at,omitempty"`
+	Note         string        `json:"note,omitempty"` // e.g. why rows are kept
+	HeldByHolds  int64         `json:"held_by_holds"`  // rows the last sweep left for a hold
 }
 
 // RetentionReceipt is the summary of a "retention.sweep" audit entry.
@@ -131,6 +156,7 @@ const (
 	SetLocationPoints RetentionSet = "location_points" // device.location, by recorded_at
 	SetWebHistory     RetentionSet = "web_history"     // device.web_history, by visited_at
 	SetSecurityEvents RetentionSet = "security_events" // security.events, by created_at
+	SetOutbox         RetentionSet = "outbox"          // mail.outbox, by created_at
 )
 
 // PurgePart names one table of an account's data the account clock deletes
@@ -139,16 +165,19 @@ type PurgePart string
 
 // Parts of an account purge, in the order the engine runs them.
 const (
-	PurgeLocation         PurgePart = "location_points"
-	PurgeWebHistory       PurgePart = "web_history"
-	PurgeLocationConsents PurgePart = "device_consents.location"
-	PurgeWebConsents      PurgePart = "device_consents.web_history"
-	PurgeCommands         PurgePart = "commands"
-	PurgeDeviceEvents     PurgePart = "device_events"
-	PurgeDeviceApps       PurgePart = "device_apps"
-	PurgeDevices          PurgePart = "devices" // anonymised, not deleted
-	PurgeManagers         PurgePart = "managers"
-	PurgeAudit            PurgePart = "audit_log"
+	PurgeLocation        PurgePart = "location_points"
+	PurgeWebHistory      PurgePart = "web_history"
+	PurgeConsents        PurgePart = "device_consents"
+	PurgeCommands        PurgePart = "commands"
+	PurgeDeviceEvents    PurgePart = "device_events"
+	PurgeDeviceApps      PurgePart = "device_apps"
+	PurgeDevices         PurgePart = "devices" // anonymised, not deleted
+	PurgeActivationCodes PurgePart = "activation_codes"
+	PurgeSessions        PurgePart = "sessions"
+	PurgeAPITokens       PurgePart = "api_tokens"
+	PurgeManagers        PurgePart = "managers"
+	PurgeAudit           PurgePart = "audit_log"
+	PurgeLegalHolds      PurgePart = "legal_holds" // those no longer in force
 )
 
 // RetentionStore keeps what the retention engine reads and changes. Every

@@ -111,8 +111,10 @@ func TestRetentionMatchesThePolicies(t *testing.T) {
 		got[c.Name] = strings.Join(parts, ", ")
 	}
 	want := map[string]string{
-		"device.location":         "event 2 months, feature_disabled at once, device_reset at once, cap 50",
-		"device.web_history":      "event 15 days, feature_disabled at once, device_reset at once",
+		"device.location":         "event 2 months, feature_disabled at once, device_reset at once, account_deleted 6 months, subscription_ended 2 years, cap 50",
+		"device.web_history":      "event 15 days, feature_disabled at once, device_reset at once, account_deleted 6 months, subscription_ended 2 years",
+		"device.commands":         "event 1 month, device_reset at once, account_deleted 6 months, subscription_ended 2 years",
+		"mail.outbox":             "event 1 month",
 		"device.inventory":        "device_reset at once, account_deleted 6 months, subscription_ended 2 years",
 		"audit.console_actions":   "account_deleted 6 months, subscription_ended 2 years",
 		"billing.credit_ledger":   "event 10 years",

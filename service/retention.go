@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,8 +29,16 @@ import (
 // sorted affected IDs (steward.RetentionDigest).
 
 const (
-	// RetentionBatch is the most rows one sweep statement changes.
+	// RetentionBatch is the most rows one sweep statement changes, by
+	// default (Options.RetentionBatch).
 	RetentionBatch = 1000
+	// RetentionBatchSingleWriter is the default batch on a database with a
+	// single writer (SQLite): a shorter statement keeps check-ins waiting
+	// behind it for less time.
+	RetentionBatchSingleWriter = 250
+	// RetentionPauseDefault is the default pause after a full batch
+	// (Options.RetentionPause), in which queued writes get the database.
+	RetentionPauseDefault = 5 * time.Millisecond
 	// RetentionEvery is how often the sweep runs.
 	RetentionEvery = time.Hour
 )
@@ -52,6 +61,8 @@ var fallbackRules = map[string]steward.Category{
 		Action: steward.ActionDelete, Anchors: accountClockFallback}},
 	"audit.console_actions": {Name: "audit.console_actions", Title: "Console audit log", Rule: steward.RetentionRule{Version: 1,
 		Action: steward.ActionDelete, Anchors: accountClockFallback}},
+	"mail.outbox": {Name: "mail.outbox", Title: "Outgoing mail", Rule: steward.RetentionRule{Version: 1,
+		Action: steward.ActionDelete, Anchors: []steward.Anchor{{Kind: steward.AnchorEvent, After: 30 * privacy.Day}}}},
 }
 
 var accountClockFallback = []steward.Anchor{
@@ -80,32 +91,145 @@ var ageRules = []ageRule{
 	{"device.location", steward.SetLocationPoints},
 	{"device.web_history", steward.SetWebHistory},
 	{"security.events", steward.SetSecurityEvents},
+	{"mail.outbox", steward.SetOutbox},
 }
 
-// accountPurgePlan is what the account clock does to an account's own
-// data, category by category. clock names the category whose account
-// anchors decide when: a device's location, web history and consents go
-// with the device, when its inventory is anonymised.
-var accountPurgePlan = []struct {
-	category, clock string
-	parts           []steward.PurgePart
-}{
-	{"device.location", "device.inventory", []steward.PurgePart{steward.PurgeLocation, steward.PurgeLocationConsents}},
-	{"device.web_history", "device.inventory", []steward.PurgePart{steward.PurgeWebHistory, steward.PurgeWebConsents}},
-	{"device.inventory", "device.inventory", []steward.PurgePart{steward.PurgeCommands, steward.PurgeDeviceEvents,
-		steward.PurgeDeviceApps, steward.PurgeDevices}},
-	{"account.managers", "account.managers", []steward.PurgePart{steward.PurgeManagers}},
-	{"audit.console_actions", "audit.console_actions", []steward.PurgePart{steward.PurgeAudit}},
+// purgeStep is what the account clock does to one category of an
+// account's own data. Each step runs on its category's own rule (every one
+// has the account anchors), and its receipt names that category. also
+// names a category whose columns the part alsoPart changes in the same
+// statements (a device's name is anonymised with its inventory); it gets
+// a receipt of its own over the same rows.
+type purgeStep struct {
+	category string
+	parts    []steward.PurgePart
+	also     string
+	alsoPart steward.PurgePart
 }
 
-// EnforcedCategories are the catalog categories the engine sweeps.
-var EnforcedCategories = []string{"device.location", "device.web_history", "security.events", "device.inventory",
-	"account.managers", "audit.console_actions", "billing.credit_ledger"}
+// accountPurgePlan is the account clock, in order: a device's data before
+// the device is anonymised, the devices before the activation codes they
+// name, sessions and API tokens before their logins, the holds last.
+var accountPurgePlan = []purgeStep{
+	{category: "device.location", parts: []steward.PurgePart{steward.PurgeLocation}},
+	{category: "device.web_history", parts: []steward.PurgePart{steward.PurgeWebHistory}},
+	{category: "device.consents", parts: []steward.PurgePart{steward.PurgeConsents}},
+	{category: "device.commands", parts: []steward.PurgePart{steward.PurgeCommands}},
+	{category: "device.history", parts: []steward.PurgePart{steward.PurgeDeviceEvents}},
+	{category: "device.inventory", parts: []steward.PurgePart{steward.PurgeDeviceApps, steward.PurgeDevices},
+		also: "device.name", alsoPart: steward.PurgeDevices},
+	{category: "billing.activation_codes", parts: []steward.PurgePart{steward.PurgeActivationCodes}},
+	{category: "account.sessions", parts: []steward.PurgePart{steward.PurgeSessions}},
+	{category: "account.api_tokens", parts: []steward.PurgePart{steward.PurgeAPITokens}},
+	{category: "account.managers", parts: []steward.PurgePart{steward.PurgeManagers}},
+	{category: "audit.console_actions", parts: []steward.PurgePart{steward.PurgeAudit}},
+	{category: "privacy.legal_holds", parts: []steward.PurgePart{steward.PurgeLegalHolds}},
+}
+
+// accountCategory is the account row itself: anonymised (its free text
+// erased) when the account clock has run for everything else.
+const accountCategory = "account.reseller"
+
+// What carries out each anchor of each collected category's rule. The
+// privacy centre shows it; a test holds it to the catalog: every anchor of
+// every collected category is here, and nothing else.
+const (
+	whySweepAccount = "privacy.retention (hourly): the account clock, run for each deleted or expired account"
+	whyCascade      = "the device's confirmed reset deletes the device in one transaction; these rows go with it (ON DELETE CASCADE)"
+	whyLoginCascade = "deleting the login deletes it in one transaction; these rows go with it (ON DELETE CASCADE)"
+)
+
+func accountSwept(what string) []steward.Enforcement {
+	if what == "" {
+		what = whySweepAccount
+	}
+	return []steward.Enforcement{
+		{Anchor: steward.AnchorAccountDeleted, By: steward.EnforcedBySweep, What: what},
+		{Anchor: steward.AnchorSubscriptionEnded, By: steward.EnforcedBySweep, What: what},
+	}
+}
+
+func with(first []steward.Enforcement, rest ...steward.Enforcement) []steward.Enforcement {
+	return append(append([]steward.Enforcement(nil), first...), rest...)
+}
+
+var onReset = steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: whyCascade}
+
+var enforcement = map[string][]steward.Enforcement{
+	"device.location": with(accountSwept(""),
+		steward.Enforcement{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep,
+			What: "privacy.retention (hourly): points older than 2 months, and each device's points beyond its newest 50 (the cap is also kept at every ingest)"},
+		steward.Enforcement{Anchor: steward.AnchorFeatureDisabled, By: steward.EnforcedOnEvent,
+			What: "turning location off for the account, or the device user withdrawing it, deletes the points in the same transaction"},
+		onReset),
+	"device.web_history": with(accountSwept(""),
+		steward.Enforcement{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep, What: "privacy.retention (hourly): visits older than 15 days"},
+		steward.Enforcement{Anchor: steward.AnchorFeatureDisabled, By: steward.EnforcedOnEvent,
+			What: "turning web history off for the account, or the device user withdrawing it, deletes the visits in the same transaction"},
+		onReset),
+	"device.consents":  with(accountSwept(""), onReset),
+	"device.history":   with(accountSwept(""), onReset),
+	"device.inventory": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: "the device's confirmed reset deletes the device and its app list in one transaction"}),
+	"device.name":      with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: "the device's confirmed reset deletes the device in one transaction"}),
+	"device.commands": with(accountSwept(""),
+		steward.Enforcement{Anchor: steward.AnchorEvent, By: steward.EnforcedByJob,
+			What: "commands.compact (hourly): commands finished more than 30 days ago; commands.expire (every minute) finishes unfinished ones when their time to live runs out"},
+		onReset),
+	"audit.console_actions": accountSwept(""),
+	"account.managers": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "deleting the login deletes it, its sessions and its API tokens in one transaction"}),
+	"account.sessions": with(accountSwept(""),
+		steward.Enforcement{Anchor: steward.AnchorEvent, By: steward.EnforcedByJob,
+			What: "sessions.expire (hourly): sessions past their end; signing out deletes the session at once"},
+		steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent, What: whyLoginCascade}),
+	"account.api_tokens": with(accountSwept(""),
+		steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent, What: whyLoginCascade}),
+	"account.reseller": accountSwept("privacy.retention (hourly): once the account clock has run for all of an account's data, its notes and status reason are erased"),
+	"billing.credit_ledger": {{Anchor: steward.AnchorEvent, By: steward.EnforcedKept,
+		What: "append-only: the database refuses changes and deletions, so no job removes entries"}},
+	"billing.activation_codes": accountSwept(""),
+	"security.events":          {{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep, What: "privacy.retention (hourly): events older than 2 years"}},
+	"mail.outbox": {{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep,
+		What: "privacy.retention (hourly): mail queued more than 30 days ago (mail.deliver erases the body as soon as it is sent)"}},
+	"privacy.legal_holds": accountSwept("privacy.retention (hourly): the account clock deletes the holds placed on the account once they are released or expired"),
+}
+
+// Enforcement returns what carries out each anchor of a category's rule.
+func Enforcement(category string) []steward.Enforcement {
+	return append([]steward.Enforcement(nil), enforcement[category]...)
+}
+
+// EnforcedCategories are the catalog categories the retention sweep
+// processes (and records a run for), in catalog order.
+var EnforcedCategories = sweptCategories()
+
+func sweptCategories() []string {
+	var out []string
+	for _, c := range privacy.Catalog() {
+		for _, e := range enforcement[c.Name] {
+			if e.By == steward.EnforcedBySweep || (e.By == steward.EnforcedKept && c.Rule.Action == steward.ActionKeep) {
+				out = append(out, c.Name)
+				break
+			}
+		}
+	}
+	var lost []string
+	for name := range fallbackRules { // a category the catalog lost stays swept
+		if _, ok := privacy.Lookup(name); !ok {
+			lost = append(lost, name)
+		}
+	}
+	slices.Sort(lost)
+	return append(out, lost...)
+}
 
 // categoryTables name the table whose size the privacy centre shows.
 var categoryTables = map[string]string{"device.location": "location_points", "device.web_history": "web_history",
-	"security.events": "security_events", "device.inventory": "devices", "account.managers": "managers",
-	"audit.console_actions": "audit_log", "billing.credit_ledger": "credit_ledger"}
+	"device.consents": "device_consents", "device.inventory": "devices", "device.name": "devices", "device.history": "device_events",
+	"device.commands": "commands", "security.events": "security_events", "account.managers": "managers",
+	"account.sessions": "sessions", "account.api_tokens": "api_tokens", "account.reseller": "accounts",
+	"audit.console_actions": "audit_log", "billing.credit_ledger": "credit_ledger", "billing.activation_codes": "activation_codes",
+	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds"}
 
 // tally is what one sweep did to one category.
 type tally struct {
@@ -197,13 +321,14 @@ func (s *Service) sweepAge(ctx context.Context, root *steward.Account, r ageRule
 	cutoff := now.Add(-a.After)
 	t.cutoff = &cutoff
 	var ids []string
+	batch := s.opts.RetentionBatch
 	for {
-		got, err := s.store.ExpireRows(ctx, r.set, cutoff, now, RetentionBatch)
+		got, err := s.store.ExpireRows(ctx, r.set, cutoff, now, batch)
 		if err != nil {
 			return err
 		}
 		ids = append(ids, got...)
-		if len(got) < RetentionBatch || ctx.Err() != nil {
+		if len(got) < batch || !s.yield(ctx) {
 			break
 		}
 	}
@@ -212,7 +337,7 @@ func (s *Service) sweepAge(ctx context.Context, root *steward.Account, r ageRule
 		return err
 	}
 	if c.Rule.Action == steward.ActionCap && c.Rule.Cap > 0 {
-		over, heldOver, err := s.store.TrimLocation(ctx, c.Rule.Cap, now, RetentionBatch)
+		over, heldOver, err := s.store.TrimLocation(ctx, c.Rule.Cap, now, batch)
 		if err != nil {
 			return err
 		}
@@ -228,6 +353,23 @@ func (s *Service) sweepAge(ctx context.Context, root *steward.Account, r ageRule
 	id, err := s.receipt(ctx, root, rec)
 	t.receiptID = id
 	return err
+}
+
+// yield pauses between two full batches of the sweep so that writes
+// queued behind it (check-ins) get the database, and reports whether the
+// sweep should go on (false once ctx is done).
+func (s *Service) yield(ctx context.Context) bool {
+	if s.opts.RetentionPause <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(s.opts.RetentionPause)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // receipt writes a sweep's receipt to the platform root's audit chain.
@@ -276,7 +418,7 @@ func (s *Service) sweepAccounts(ctx context.Context, root *steward.Account, now 
 	// The widest net: the shortest anchors of any clock in the plan.
 	var del, end time.Duration = -1, -1
 	for _, p := range accountPurgePlan {
-		r := category(p.clock).Rule
+		r := category(p.category).Rule
 		if a, ok := r.Anchor(steward.AnchorAccountDeleted); ok && (del < 0 || a.After < del) {
 			del = a.After
 		}
@@ -316,26 +458,29 @@ func (s *Service) sweepAccounts(ctx context.Context, root *steward.Account, now 
 
 func (s *Service) purgeAccount(ctx context.Context, root *steward.Account, acc *steward.Account, now time.Time, tallies map[string]*tally) error {
 	complete := true
+	batch := s.opts.RetentionBatch
 	for _, p := range accountPurgePlan {
-		clock := category(p.clock).Rule
-		due, anchor, ok := deadline(acc, clock)
+		c := category(p.category)
+		due, anchor, ok := deadline(acc, c.Rule)
 		if !ok || !due.Before(now) {
 			complete = false
 			continue
 		}
-		c := category(p.category)
-		rec := steward.RetentionReceipt{Category: c.Name, RuleVersion: c.Rule.Version, Action: clock.Action, Anchor: anchor,
+		rec := steward.RetentionReceipt{Category: c.Name, RuleVersion: c.Rule.Version, Action: purgeAction(c.Rule), Anchor: anchor,
 			Cutoff: due, Tables: map[string]int64{}, AccountID: acc.ID}
-		var ids []string
+		var ids, alsoIDs []string
 		for _, part := range p.parts {
 			n := 0
 			for {
-				got, err := s.store.PurgeAccountPart(ctx, acc.ID, part, now, RetentionBatch)
+				got, err := s.store.PurgeAccountPart(ctx, acc.ID, part, now, batch)
 				if err != nil {
 					return err
 				}
 				ids, n = append(ids, got...), n+len(got)
-				if len(got) < RetentionBatch || ctx.Err() != nil {
+				if part == p.alsoPart && p.also != "" {
+					alsoIDs = append(alsoIDs, got...)
+				}
+				if len(got) < batch || !s.yield(ctx) {
 					break
 				}
 			}
@@ -356,29 +501,82 @@ func (s *Service) purgeAccount(ctx context.Context, root *steward.Account, acc *
 		if t.cutoff == nil {
 			t.cutoff = &due
 		}
-		if len(ids) == 0 {
-			continue
+		if len(ids) > 0 {
+			rec.Count, rec.SHA256 = int64(len(ids)), steward.RetentionDigest(ids)
+			rec.Note = purgeNotes[p.category]
+			if err := s.receiptInto(ctx, root, rec, t); err != nil {
+				return err
+			}
 		}
-		rec.Count, rec.SHA256 = int64(len(ids)), steward.RetentionDigest(ids)
-		if p.category == "account.managers" {
-			rec.Note = "Their sessions, API tokens and one-time tokens went with them."
+		if len(alsoIDs) > 0 {
+			ac := category(p.also)
+			also := steward.RetentionReceipt{Category: ac.Name, RuleVersion: ac.Rule.Version, Action: purgeAction(ac.Rule), Anchor: anchor,
+				Cutoff: due, Count: int64(len(alsoIDs)), SHA256: steward.RetentionDigest(alsoIDs),
+				Tables: map[string]int64{string(p.alsoPart): int64(len(alsoIDs))}, AccountID: acc.ID,
+				Note: "Anonymised in the same statements as the device inventory (receipt of " + c.Name + ")."}
+			at := tallies[p.also]
+			at.count += int64(len(alsoIDs))
+			if at.cutoff == nil {
+				at.cutoff = &due
+			}
+			if err := s.receiptInto(ctx, root, also, at); err != nil {
+				return err
+			}
 		}
 		if p.category == "device.inventory" {
+			// Their rows changed under the caches of the device path.
 			s.states.forget(ids...)
 			for _, id := range ids {
 				s.devAuth.forget(id)
 			}
-			rec.Note = "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their commands, events and app lists deleted."
 		}
-		id, err := s.receipt(ctx, root, rec)
-		if err != nil {
-			return err
-		}
-		t.receiptID = id
 	}
-	if complete && ctx.Err() == nil {
-		return s.store.MarkAccountPurged(ctx, acc.ID, now)
+	if !complete || ctx.Err() != nil {
+		return nil
 	}
+	// Everything of the account is gone or anonymised: erase the account's
+	// own free text, and mark it so that it is processed once.
+	c := category(accountCategory)
+	due, anchor, _ := deadline(acc, c.Rule)
+	if err := s.store.MarkAccountPurged(ctx, acc.ID, now); err != nil {
+		return err
+	}
+	rec := steward.RetentionReceipt{Category: c.Name, RuleVersion: c.Rule.Version, Action: purgeAction(c.Rule), Anchor: anchor,
+		Cutoff: due, Count: 1, SHA256: steward.RetentionDigest([]string{acc.ID}), Tables: map[string]int64{"accounts": 1},
+		AccountID: acc.ID, Note: purgeNotes[c.Name]}
+	t := tallies[c.Name]
+	t.count++
+	if t.cutoff == nil {
+		t.cutoff = &due
+	}
+	return s.receiptInto(ctx, root, rec, t)
+}
+
+// purgeAction is what the account clock does under rule: anonymise where
+// the rule says so, otherwise delete (a cap or a legal period does not
+// outlive the account's data).
+func purgeAction(r steward.RetentionRule) steward.RetentionAction {
+	if r.Action == steward.ActionAnonymise {
+		return r.Action
+	}
+	return steward.ActionDelete
+}
+
+// purgeNotes explain a purge receipt.
+var purgeNotes = map[string]string{
+	"device.inventory":    "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their app lists deleted.",
+	"account.managers":    "Their one-time links went with them.",
+	"account.reseller":    "The account's notes and status reason erased; its name, kind and subscription stay with the credit ledger, which legal retention keeps.",
+	"privacy.legal_holds": "Holds placed on the account that were released or had expired.",
+}
+
+// receiptInto writes rec and records it as t's last receipt.
+func (s *Service) receiptInto(ctx context.Context, root *steward.Account, rec steward.RetentionReceipt, t *tally) error {
+	id, err := s.receipt(ctx, root, rec)
+	if err != nil {
+		return err
+	}
+	t.receiptID = id
 	return nil
 }
 
@@ -413,10 +611,17 @@ func (s *Service) RetentionStatus(ctx context.Context) ([]*steward.RetentionStat
 	}
 	var out []*steward.RetentionStatus
 	for _, c := range cats {
-		st := &steward.RetentionStatus{Category: c.Name, Title: c.Title, Rule: c.Rule, Note: c.LegalRetention}
-		for _, e := range EnforcedCategories {
-			st.Enforced = st.Enforced || e == c.Name
+		st := &steward.RetentionStatus{Category: c.Name, Title: c.Title, Rule: c.Rule, Note: c.LegalRetention, NotCollected: c.NotCollected}
+		if !c.Collected() {
+			out = append(out, st)
+			continue
 		}
+		st.Swept = slices.Contains(EnforcedCategories, c.Name)
+		st.Enforcement = Enforcement(c.Name)
+		if _, ok := fallbackRules[c.Name]; ok && len(st.Enforcement) == 0 {
+			st.Enforcement = []steward.Enforcement{{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep, What: "privacy.retention (hourly)"}}
+		}
+		st.Enforced = enforcesEveryAnchor(c.Rule, st.Enforcement)
 		if table := categoryTables[c.Name]; table != "" {
 			n, err := s.store.CountTable(ctx, table)
 			if err != nil {
@@ -424,7 +629,7 @@ func (s *Service) RetentionStatus(ctx context.Context) ([]*steward.RetentionStat
 			}
 			st.Rows = &n
 		}
-		if r := byName[c.Name]; r != nil {
+		if r := byName[c.Name]; r != nil && st.Swept {
 			st.LastRun, st.HeldByHolds = r, r.HeldCount
 			next := r.NextDueAt
 			st.NextDueAt = &next
@@ -435,11 +640,21 @@ func (s *Service) RetentionStatus(ctx context.Context) ([]*steward.RetentionStat
 			st.Note += " " + ledgerKept
 		}
 		if !st.Enforced && st.Note == "" {
-			st.Note = "Deleted by the action that ends it (see the rule); the scheduled sweep does not process this category."
+			st.Note = "Not every part of this rule is carried out by this version; see the enforcement listed."
 		}
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// enforcesEveryAnchor reports whether es carries out every anchor of r.
+func enforcesEveryAnchor(r steward.RetentionRule, es []steward.Enforcement) bool {
+	for _, a := range r.Anchors {
+		if !slices.ContainsFunc(es, func(e steward.Enforcement) bool { return e.Anchor == a.Kind }) {
+			return false
+		}
+	}
+	return len(r.Anchors) > 0
 }
 
 // RunRetentionSweep runs the sweep now (platform administrators only) and

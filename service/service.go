@@ -30,8 +30,18 @@ type Options struct {
 	// LoginsPerIPPerMinute limits sign-in attempts from one address (default 20).
 	LoginsPerIPPerMinute int
 	// SingleNode says this process is the only one serving the store (the
-	// embedded SQLite store): idle polls are then answered from memory.
+	// embedded SQLite store): idle polls are then answered from memory, and
+	// check-ins reuse the device row they last read (see pending.go and
+	// devicestate.go).
 	SingleNode bool
+	// RetentionBatch is the most rows one statement of the retention sweep
+	// changes (default RetentionBatch; on a single-writer database such as
+	// SQLite, RetentionBatchSingleWriter).
+	RetentionBatch int
+	// RetentionPause is how long the retention sweep waits after a full
+	// batch before the next, so that other writers (check-ins) get the
+	// database in between (default RetentionPauseDefault; negative: none).
+	RetentionPause time.Duration
 }
 
 // Service implements Steward's use cases.
@@ -84,6 +94,15 @@ func New(o Options) (*Service, error) {
 	}
 	if o.LoginsPerIPPerMinute <= 0 {
 		o.LoginsPerIPPerMinute = 20
+	}
+	if o.RetentionBatch <= 0 {
+		o.RetentionBatch = RetentionBatch
+		if w, ok := o.Store.(interface{ SingleWriter() bool }); ok && w.SingleWriter() {
+			o.RetentionBatch = RetentionBatchSingleWriter
+		}
+	}
+	if o.RetentionPause == 0 {
+		o.RetentionPause = RetentionPauseDefault
 	}
 	dummy, err := o.Passwords.Hash(steward.NewSecret("", 16))
 	if err != nil {

@@ -115,6 +115,10 @@ func openPostgres(dsn string, logger *slog.Logger) (*DB, error) {
 // Dialect returns the database dialect.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
+// SingleWriter reports whether the database serialises every write (SQLite):
+// long batch jobs then yield between short statements.
+func (db *DB) SingleWriter() bool { return db.dialect == SQLite }
+
 // Close closes the pools.
 func (db *DB) Close() error {
 	if db.writeStmts != nil {

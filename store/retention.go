@@ -61,6 +61,9 @@ var ageSets = map[steward.RetentionSet]struct {
 	steward.SetSecurityEvents: {rowSet{table: "security_events", key: "id", sel: "x.id", ret: "id",
 		from: "security_events x LEFT JOIN accounts a ON a.id = x.account_id", path: "a.path",
 		subjects: "x.manager_id", category: "'security.events'"}, "x.created_at"},
+	// Mail belongs to no account: only a hold on the platform root keeps it.
+	steward.SetOutbox: {rowSet{table: "outbox", key: "id", sel: "x.id", ret: "id",
+		from: "outbox x", path: "NULL", subjects: "NULL", category: "'mail.outbox'"}, "x.created_at"},
 }
 
 // purgeSets are the parts of an account's data the account clock removes;
@@ -73,28 +76,45 @@ var purgeSets = map[steward.PurgePart]struct {
 		from: "location_points x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.location'"}, "d.account_id = $1"},
 	steward.PurgeWebHistory: {rowSet{table: "web_history", key: "id", sel: "x.id", ret: "id",
 		from: "web_history x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.web_history'"}, "d.account_id = $1"},
-	steward.PurgeLocationConsents: {rowSet{table: "device_consents", key: "id", sel: "x.id", ret: "id",
-		from: "device_consents x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.location'"},
-		"d.account_id = $1 AND x.purpose = 'location'"},
-	steward.PurgeWebConsents: {rowSet{table: "device_consents", key: "id", sel: "x.id", ret: "id",
-		from: "device_consents x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.web_history'"},
-		"d.account_id = $1 AND x.purpose = 'web_history'"},
+	steward.PurgeConsents: {rowSet{table: "device_consents", key: "id", sel: "x.id", ret: "id",
+		from: "device_consents x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.consents'"}, "d.account_id = $1"},
 	steward.PurgeCommands: {rowSet{table: "commands", key: "id", sel: "x.id", ret: "id",
-		from: "commands x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.inventory'"}, "d.account_id = $1"},
+		from: "commands x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.commands'"}, "d.account_id = $1"},
 	steward.PurgeDeviceEvents: {rowSet{table: "device_events", key: "id", sel: "x.id", ret: "id",
-		from: "device_events x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.inventory'"}, "d.account_id = $1"},
+		from: "device_events x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.history'"}, "d.account_id = $1"},
 	steward.PurgeDeviceApps: {rowSet{table: "device_apps", key: "(device_id, package)", sel: "x.device_id, x.package",
 		ret: "device_id || '/' || package", from: "device_apps x" + deviceJoin, path: "a.path", subjects: "d.id",
 		category: "'device.inventory'"}, "d.account_id = $1"},
 	steward.PurgeDevices: {rowSet{table: "devices", key: "id", sel: "d.id", ret: "id",
 		from: "devices d JOIN accounts a ON a.id = d.account_id", path: "a.path", subjects: "d.id", category: "'device.inventory'"},
 		"d.account_id = $1 AND d.hardware_id <> ('anonymised:' || d.id)"},
+	// A code still named by a device (one a hold keeps from anonymisation)
+	// stays with it.
+	steward.PurgeActivationCodes: {rowSet{table: "activation_codes", key: "id", sel: "x.id", ret: "id",
+		from: "activation_codes x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.issued_by",
+		category: "'billing.activation_codes'"},
+		"x.account_id = $1 AND NOT EXISTS (SELECT 1 FROM devices cd WHERE cd.activation_code_id = x.id)"},
+	steward.PurgeSessions: {rowSet{table: "sessions", key: "id", sel: "x.id", ret: "id",
+		from: "sessions x JOIN managers m ON m.id = x.manager_id JOIN accounts a ON a.id = m.account_id", path: "a.path",
+		subjects: "m.id", category: "'account.sessions'"}, "m.account_id = $1"},
+	steward.PurgeAPITokens: {rowSet{table: "api_tokens", key: "id", sel: "x.id", ret: "id",
+		from: "api_tokens x JOIN managers m ON m.id = x.manager_id JOIN accounts a ON a.id = m.account_id", path: "a.path",
+		subjects: "m.id", category: "'account.api_tokens'"}, "m.account_id = $1"},
 	steward.PurgeManagers: {rowSet{table: "managers", key: "id", sel: "m.id", ret: "id",
 		from: "managers m JOIN accounts a ON a.id = m.account_id", path: "a.path", subjects: "m.id", category: "'account.managers'"},
 		"m.account_id = $1"},
 	steward.PurgeAudit: {rowSet{table: "audit_log", key: "id", sel: "x.id", ret: "id",
 		from: "audit_log x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.actor_id, x.target_id",
 		category: "'audit.console_actions'"}, "x.account_id = $1"},
+	// The holds placed on the account itself, once released or expired
+	// (see PurgeAccountPart: a hold does not hold itself).
+	steward.PurgeLegalHolds: {rowSet{table: "legal_holds", key: "id", sel: "x.id", ret: "id",
+		from: "legal_holds x", path: "NULL", subjects: "NULL", category: "'privacy.legal_holds'"}, "x.account_id = $1"},
+}
+
+// holdInForce is true for a legal hold (alias x) in force at parameter $n.
+func holdInForce(n int) string {
+	return fmt.Sprintf("(x.released_at IS NULL AND (x.expires_at IS NULL OR x.expires_at > $%d))", n)
 }
 
 // anonymiseDevices overwrites every identifying field of the selected
@@ -102,7 +122,7 @@ var purgeSets = map[steward.PurgePart]struct {
 // OS facts stay. The support ID becomes the device ID (both must stay unique).
 const anonymiseDevices = `UPDATE devices SET name = '', support_id = id, hardware_id = 'anonymised:' || id,
 	serial = '', ip = '', iccid = '', imei = '', phone_number = '', system_signature = '',
-	credential_hash = '', agent_enabled = FALSE, disabled_reason = 'data_purged',
+	credential_hash = '', activation_code_id = NULL, agent_enabled = FALSE, disabled_reason = 'data_purged',
 	battery_level = NULL, battery_charging = NULL, gps_enabled = NULL, uptime_seconds = NULL, updated_at = $3
 	WHERE id IN (%s) RETURNING id`
 
@@ -255,6 +275,9 @@ func (db *DB) PurgeAccountPart(ctx context.Context, accountID string, part stewa
 			}
 		}
 		return ids, err
+	case steward.PurgeLegalHolds:
+		return db.returningIDs(ctx, op, fmt.Sprintf(`DELETE FROM legal_holds WHERE id IN (SELECT x.id FROM legal_holds x
+			WHERE %s AND NOT %s LIMIT $2) RETURNING id`, s.own, holdInForce(3)), accountID, batch, ms(now))
 	case steward.PurgeDevices:
 		sel := fmt.Sprintf(`SELECT d.id FROM %s WHERE %s AND NOT %s LIMIT $2`, s.from, s.own, held)
 		return db.returningIDs(ctx, op, fmt.Sprintf(anonymiseDevices, sel), accountID, batch, ms(now))
@@ -271,10 +294,16 @@ func (db *DB) CountHeldAccountPart(ctx context.Context, accountID string, part s
 	if !ok {
 		return 0, fmt.Errorf("count held: unknown part %q", part)
 	}
+	op := "count held " + string(part)
+	if part == steward.PurgeLegalHolds {
+		// The holds still in force on the account: they keep it from
+		// being marked purged until they are released or expire.
+		return db.count(ctx, op, fmt.Sprintf(`SELECT COUNT(*) FROM legal_holds x WHERE %s AND %s`, s.own, holdInForce(2)),
+			accountID, ms(now))
+	}
 	if held, err := db.anyHold(ctx, now); err != nil || !held {
 		return 0, err
 	}
-	op := "count held " + string(part)
 	n, err := db.count(ctx, op, fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE %s AND %s`, s.from, s.own, heldBy(s.path, s.subjects, s.category, 2)),
 		accountID, ms(now))
 	if err != nil || n == 0 || part != steward.PurgeAudit {
@@ -321,7 +350,8 @@ func (db *DB) RestoreSubtree(ctx context.Context, prefix string, deletedAt, at t
 
 // countable are the tables whose size the privacy centre shows.
 var countable = map[string]bool{"location_points": true, "web_history": true, "security_events": true, "audit_log": true,
-	"managers": true, "devices": true, "credit_ledger": true}
+	"managers": true, "devices": true, "credit_ledger": true, "device_consents": true, "device_events": true, "commands": true,
+	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true}
 
 // CountTable counts the rows of one of the tables the engine knows.
 func (db *DB) CountTable(ctx context.Context, table string) (int64, error) {

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,8 +36,22 @@ func (a *app) retentionCmd() *cobra.Command {
 			if a.json {
 				return printList(a, st, 0, func(s *steward.RetentionStatus) string { return s.Category })
 			}
-			t := newTable(a.stdout, "CATEGORY", "ACTION", "ROWS", "LAST SWEEP", "REMOVED", "HELD", "NEXT DUE")
+			t := newTable(a.stdout, "CATEGORY", "ACTION", "ENFORCED BY", "ROWS", "LAST SWEEP", "REMOVED", "HELD", "NEXT DUE")
 			for _, s := range st {
+				if s.NotCollected != "" {
+					t.row(s.Category, string(s.Rule.Action), "not collected", "", "", "", "", "")
+					continue
+				}
+				var by []string
+				for _, e := range s.Enforcement {
+					if !slices.Contains(by, e.By) {
+						by = append(by, e.By)
+					}
+				}
+				enforced := strings.Join(by, ",")
+				if !s.Enforced {
+					enforced += " (partly)"
+				}
 				rows, last, removed, next := "", "never", "", ""
 				if s.Rows != nil {
 					rows = fmt.Sprint(*s.Rows)
@@ -43,11 +59,11 @@ func (a *app) retentionCmd() *cobra.Command {
 				if s.LastRun != nil {
 					last, removed = when(s.LastRun.LastRunAt), fmt.Sprint(s.LastRun.LastCount)
 				}
-				if !s.Enforced {
+				if !s.Swept {
 					last = "not swept"
 				}
 				next = whenPtr(s.NextDueAt)
-				t.row(s.Category, string(s.Rule.Action), rows, last, removed, fmt.Sprint(s.HeldByHolds), next)
+				t.row(s.Category, string(s.Rule.Action), enforced, rows, last, removed, fmt.Sprint(s.HeldByHolds), next)
 			}
 			return t.flush()
 		},
