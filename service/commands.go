@@ -54,7 +54,11 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 	if in.Type == steward.CmdWipe && !in.Confirm {
 		return nil, steward.FieldErrorf("confirm", "A wipe erases the device and everything Steward holds about it: confirm it.")
 	}
-	var devices []*steward.Device
+	// The targets come page by page: named devices are all resolved first
+	// (a foreign one refuses the whole command), a filter is listed one
+	// page at a time while the previous page is queued and pushed.
+	var next func() ([]*steward.Device, error)
+	bulk := ""
 	switch {
 	case len(in.DeviceIDs) > 0 && in.Filter != nil:
 		return nil, steward.FieldErrorf("filter", "Give device IDs or a filter, not both.")
@@ -62,6 +66,7 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 		if len(in.DeviceIDs) > MaxBulkDevices {
 			return nil, steward.FieldErrorf("device_ids", "At most %d devices at once.", MaxBulkDevices)
 		}
+		var devices []*steward.Device
 		seen := map[string]bool{}
 		for _, id := range in.DeviceIDs {
 			if seen[id] {
@@ -74,28 +79,46 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 			}
 			devices = append(devices, d)
 		}
+		if len(devices) > 1 {
+			bulk = steward.NewID(s.now())
+		}
+		next = func() ([]*steward.Device, error) {
+			page := devices[:min(bulkPage, len(devices))]
+			devices = devices[len(page):]
+			return page, nil
+		}
 	case in.Filter != nil:
 		_, root, err := s.reachAccount(ctx, in.Filter.AccountID)
 		if err != nil {
 			return nil, err
 		}
 		f := *in.Filter
-		f.Limit, f.After = 500, ""
-		for len(devices) < MaxBulkDevices {
-			page, err := s.listDevices(ctx, root.Path, f, MaxBulkDevices/500)
+		f.Limit, f.After = bulkPage, ""
+		listed, done := 0, false
+		next = func() ([]*steward.Device, error) {
+			if done || listed >= MaxBulkDevices {
+				return nil, nil
+			}
+			page, err := s.listDevices(ctx, root.Path, f, MaxBulkDevices/bulkPage)
 			if err != nil {
 				return nil, err
 			}
-			devices = append(devices, page...)
-			if len(page) < f.Limit {
-				break
+			listed += len(page)
+			done = len(page) < f.Limit
+			if len(page) > 0 {
+				f.After = page[len(page)-1].ID
 			}
-			f.After = page[len(page)-1].ID
+			return page, nil
 		}
+		bulk = steward.NewID(s.now())
 	default:
 		return nil, steward.FieldErrorf("device_ids", "Name the devices, or give a filter.")
 	}
-	if len(devices) == 0 {
+	page, err := next()
+	if err != nil {
+		return nil, err
+	}
+	if len(page) == 0 {
 		return nil, steward.FieldErrorf("filter", "No device matches.")
 	}
 	now := s.now()
@@ -103,51 +126,34 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 	if ttl <= 0 {
 		ttl = CommandTTL
 	}
-	bulk := ""
-	if len(devices) > 1 {
-		bulk = steward.NewID(now)
-	}
-	cmds := make([]*steward.Command, len(devices))
-	for i, d := range devices {
-		cmds[i] = &steward.Command{ID: steward.NewID(now), DeviceID: d.ID, AccountID: d.AccountID, BulkID: bulk, Type: in.Type,
-			Payload: in.Payload, Status: steward.CommandQueued, IssuedBy: a.ManagerID, IssuedByEmail: a.Email,
-			CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	}
 	// Queue and push page by page: each page is inserted in a transaction
-	// of its own and pushed while the next one is inserted, so the first
-	// devices of a large bulk command have it within milliseconds instead
-	// of after the whole bulk is written. The audit entries (one per
-	// account, with its number of devices) are part of the first page's
-	// transaction. If a later page fails, the error says how many devices
+	// of its own, with an audit entry per account it touches, and pushed
+	// while the next page is listed and inserted; so the first devices of
+	// a large bulk command have it within milliseconds, not after the whole
+	// bulk is written. If a page fails, the error says how many devices
 	// were queued; the commands already queued stand (and are delivered).
-	pushed := make(chan []*steward.Command, 1)
-	pushDone := make(chan struct{})
-	go func() {
-		defer close(pushDone)
-		for page := range pushed {
-			s.pushCommands(ctx, page)
+	p := s.newPusher(ctx)
+	var cmds []*steward.Command
+	for n := 1; len(page) > 0; n++ {
+		cs := make([]*steward.Command, len(page))
+		per := map[string]int{}
+		for i, d := range page {
+			cs[i] = &steward.Command{ID: steward.NewID(now), DeviceID: d.ID, AccountID: d.AccountID, BulkID: bulk, Type: in.Type,
+				Payload: in.Payload, Status: steward.CommandQueued, IssuedBy: a.ManagerID, IssuedByEmail: a.Email,
+				CreatedAt: now, ExpiresAt: now.Add(ttl)}
+			per[d.AccountID]++
 		}
-	}()
-	queued := 0
-	for page := range slices.Chunk(cmds, bulkPage) {
 		err = s.store.InTx(ctx, func(ctx context.Context) error {
-			if err := s.store.InsertCommands(ctx, page); err != nil {
+			if err := s.store.InsertCommands(ctx, cs); err != nil {
 				return err
 			}
-			if queued > 0 {
-				return nil
-			}
 			// One audit entry per account touched, not per device.
-			per := map[string]int{}
-			for _, c := range cmds {
-				per[c.AccountID]++
-			}
-			for acc, n := range per {
-				target, kind := cmds[0].DeviceID, "device"
+			for acc, count := range per {
+				target, kind, summary := cs[0].DeviceID, "device", map[string]any{"type": in.Type, "devices": count}
 				if bulk != "" {
-					target, kind = bulk, "bulk_command"
+					target, kind, summary["page"] = bulk, "bulk_command", n
 				}
-				if err := s.record(ctx, acc, "command.send", kind, target, map[string]any{"type": in.Type, "devices": n}); err != nil {
+				if err := s.record(ctx, acc, "command.send", kind, target, summary); err != nil {
 					return err
 				}
 			}
@@ -156,17 +162,20 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 		if err != nil {
 			break
 		}
-		queued += len(page)
-		for _, c := range page {
+		for _, c := range cs {
 			s.pending.queued(c.DeviceID)
 		}
-		pushed <- page
+		p.add(cs)
+		cmds = append(cmds, cs...)
+		if page, err = next(); err != nil {
+			break
+		}
 	}
-	close(pushed)
-	<-pushDone
-	if err != nil && queued > 0 {
-		s.logger.Error("bulk command stopped part-way", "bulk", bulk, "queued", queued, "of", len(cmds), "err", err)
-		return nil, steward.Errorf(steward.EINTERNAL, "Only %d of %d commands were queued (bulk %s); send the command again to the devices that lack it.", queued, len(cmds), bulk)
+	p.finish()
+	p.markPushed(cmds)
+	if err != nil && len(cmds) > 0 {
+		s.logger.Error("bulk command stopped part-way", "bulk", bulk, "queued", len(cmds), "err", err)
+		return nil, steward.Errorf(steward.EINTERNAL, "Only %d commands were queued (bulk %s) before an error; send the command again to the devices that lack it.", len(cmds), bulk)
 	}
 	if err != nil {
 		return nil, err
@@ -178,51 +187,99 @@ func (s *Service) SendCommand(ctx context.Context, in CommandSend) ([]*steward.C
 // at a time.
 const bulkPage = 500
 
-// pushCommands pushes each command to its device if connected, from a
-// bounded pool of senders so a bulk command reaches a large fleet at once,
-// then records the deliveries in one batch.
-func (s *Service) pushCommands(ctx context.Context, cmds []*steward.Command) {
-	var (
-		mu        sync.Mutex
-		delivered []string
-		wg        sync.WaitGroup
-		next      = make(chan *steward.Command)
-	)
-	workers := min(len(cmds), 64)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range next {
-				if s.notify(ctx, c.DeviceID, []protocol.Command{toWire(c)}) {
-					mu.Lock()
-					delivered = append(delivered, c.ID)
-					mu.Unlock()
-				}
+// pusher pushes commands to their devices from a bounded pool of senders,
+// so that a bulk command reaches a large fleet at once, and records the
+// deliveries in batches from a goroutine of its own, so that no sender
+// waits for the database.
+type pusher struct {
+	s       *Service
+	ctx     context.Context
+	pages   chan []*steward.Command // queued for the feeder, which hands them to the senders
+	next    chan *steward.Command
+	senders sync.WaitGroup
+	marks   chan []string
+	marked  chan struct{}
+
+	mu        sync.Mutex
+	batch     []string
+	delivered map[string]bool
+}
+
+const (
+	pushSenders = 64
+	markBatch   = 500
+)
+
+func (s *Service) newPusher(ctx context.Context) *pusher {
+	p := &pusher{s: s, ctx: ctx, pages: make(chan []*steward.Command, MaxBulkDevices/bulkPage+1),
+		next: make(chan *steward.Command, pushSenders), marks: make(chan []string, 4),
+		marked: make(chan struct{}), delivered: map[string]bool{}}
+	for range pushSenders {
+		p.senders.Add(1)
+		go p.send()
+	}
+	go func() {
+		for page := range p.pages {
+			for _, c := range page {
+				p.next <- c
 			}
-		}()
-	}
-	for _, c := range cmds {
-		next <- c
-	}
-	close(next)
-	wg.Wait()
-	if len(delivered) == 0 {
-		return
-	}
-	for i := 0; i < len(delivered); i += 1000 {
-		batch := delivered[i:min(i+1000, len(delivered))]
-		if err := s.store.MarkDelivered(context.WithoutCancel(ctx), batch, s.now()); err != nil {
-			s.logger.Warn("record deliveries", "err", err)
-			return
+		}
+		close(p.next)
+	}()
+	go p.mark()
+	return p
+}
+
+func (p *pusher) send() {
+	defer p.senders.Done()
+	for c := range p.next {
+		if !p.s.notify(p.ctx, c.DeviceID, []protocol.Command{toWire(c)}) {
+			continue
+		}
+		p.mu.Lock()
+		p.delivered[c.ID] = true
+		p.batch = append(p.batch, c.ID)
+		var full []string
+		if len(p.batch) >= markBatch {
+			full, p.batch = p.batch, nil
+		}
+		p.mu.Unlock()
+		if full != nil {
+			p.marks <- full
 		}
 	}
-	done := map[string]bool{}
-	for _, id := range delivered {
-		done[id] = true
+}
+
+// mark records deliveries; a failure is logged, and the devices' next
+// poll delivers the commands again (at-least-once).
+func (p *pusher) mark() {
+	defer close(p.marked)
+	ctx := context.WithoutCancel(p.ctx)
+	for ids := range p.marks {
+		if err := p.s.store.MarkDelivered(ctx, ids, p.s.now()); err != nil {
+			p.s.logger.Warn("record deliveries", "err", err)
+		}
 	}
+}
+
+// add queues commands to push, without waiting for them to be pushed.
+func (p *pusher) add(cmds []*steward.Command) { p.pages <- cmds }
+
+// finish waits until every command is pushed and every delivery recorded.
+func (p *pusher) finish() {
+	close(p.pages)
+	p.senders.Wait()
+	if len(p.batch) > 0 {
+		p.marks <- p.batch
+	}
+	close(p.marks)
+	<-p.marked
+}
+
+// markPushed sets the status of the commands that were pushed.
+func (p *pusher) markPushed(cmds []*steward.Command) {
 	for _, c := range cmds {
-		if done[c.ID] && c.Status == steward.CommandQueued {
+		if p.delivered[c.ID] && c.Status == steward.CommandQueued {
 			c.Status = steward.CommandDelivered
 		}
 	}
