@@ -301,6 +301,10 @@ type CommandStore interface {
 	// TransitionCommand moves a command to status `to` if its status is one
 	// of `from`, recording output and the time; it reports whether it did.
 	TransitionCommand(ctx context.Context, id string, from []CommandStatus, to CommandStatus, output string, at time.Time) (bool, error)
+	// AcknowledgeCommand moves a queued or delivered command of the device
+	// to acknowledged; it reports whether it did (false for another
+	// device's command, an unknown one, or one in another status).
+	AcknowledgeCommand(ctx context.Context, deviceID, id string, at time.Time) (bool, error)
 	ListCommands(ctx context.Context, prefix string, f CommandFilter) ([]*Command, error)
 	// ExpireCommands marks unfinished commands past their expiry expired.
 	ExpireCommands(ctx context.Context, now time.Time, batch int) (int64, error)

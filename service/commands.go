@@ -474,28 +474,23 @@ func (s *Service) deviceCommand(ctx context.Context, dev *Device, id string) (*s
 // are committed together (see groupcommit.go).
 func (s *Service) AckCommand(ctx context.Context, dev *Device, id string) error {
 	steward.MarkAuthorized(ctx)
+	var ok bool
+	at := s.now()
+	err := s.acks.do(ctx, func(ctx context.Context) (err error) {
+		ok, err = s.store.AcknowledgeCommand(ctx, dev.ID, id, at)
+		return err
+	})
+	if err != nil || ok {
+		return err
+	}
+	// Nothing moved: find out why (another device's command, a repeated
+	// ack, or a command that can no longer run).
 	c, err := s.deviceCommand(ctx, dev, id)
 	if err != nil {
 		return err
 	}
-	var ok bool
-	at := s.now()
-	err = s.acks.do(ctx, func(ctx context.Context) (err error) {
-		ok, err = s.store.TransitionCommand(ctx, c.ID, []steward.CommandStatus{steward.CommandQueued, steward.CommandDelivered},
-			steward.CommandAcknowledged, "", at)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		// Re-read: the status may have moved since c was loaded.
-		if c, err = s.store.CommandByID(ctx, c.ID); err != nil {
-			return err
-		}
-		if c.Status != steward.CommandAcknowledged { // a repeated ack is harmless
-			return steward.Errorf(steward.ECONFLICT, "The command is %s: do not run it.", c.Status)
-		}
+	if c.Status != steward.CommandAcknowledged { // a repeated ack is harmless
+		return steward.Errorf(steward.ECONFLICT, "The command is %s: do not run it.", c.Status)
 	}
 	return nil
 }

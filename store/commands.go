@@ -189,6 +189,25 @@ func (db *DB) TransitionCommand(ctx context.Context, id string, from []steward.C
 	return n > 0, nil
 }
 
+// acknowledgeQuery acknowledges a command of a device.
+const acknowledgeQuery = `UPDATE commands SET status = 'acknowledged', acked_at = $3
+	WHERE id = $1 AND device_id = $2 AND status IN ('queued', 'delivered')`
+
+// AcknowledgeCommand moves a queued or delivered command of the device to
+// acknowledged, in one statement that needs no read first, and reports
+// whether it did.
+func (db *DB) AcknowledgeCommand(ctx context.Context, deviceID, id string, at time.Time) (bool, error) {
+	res, err := db.w(ctx).ExecContext(ctx, acknowledgeQuery, id, deviceID, ms(at))
+	if err != nil {
+		return false, fmt.Errorf("acknowledge command: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("acknowledge command: %w", err)
+	}
+	return n > 0, nil
+}
+
 // ListCommands lists the commands of devices of accounts under prefix,
 // newest first, before f.Before, at most f.Limit (default 50, at most 500).
 // f.AccountID narrows the subtree to the one rooted at that account.

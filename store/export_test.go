@@ -38,6 +38,7 @@ func DevicePathStatements() []Statement {
 		{"command by ID", commandByIDQuery, []any{"c1"}},
 		{"mark delivered", markDeliveredQuery(2), []any{ms(at), "c1", "c2"}},
 		{"transition command", transitionQ, transitionArgs},
+		{"acknowledge command", acknowledgeQuery, []any{"c1", "d1", ms(at)}},
 		{"expire commands", expireQuery, []any{ms(at), 1000}},
 		{"compact commands", compactQuery, []any{ms(at), 1000}},
 	}

@@ -465,3 +465,44 @@ func testCommandTableBounded(t *testing.T, f *fixture) {
 		}
 	}
 }
+
+// testCommandAcknowledge: a device acknowledges its own queued or
+// delivered command, once; another device's command, an unknown one and a
+// finished one are left alone.
+func testCommandAcknowledge(t *testing.T, f *fixture) {
+	tr := f.tree(t)
+	d, other := f.device(t, tr.c1, nil), f.device(t, tr.c1, nil)
+	cs := f.commands(t, d, 3, time.Hour)
+	at := f.now()
+	ok(t, f.db.MarkDelivered(f.ctx, []string{cs[1].ID}, at))
+	_, err := f.db.TransitionCommand(f.ctx, cs[2].ID, []steward.CommandStatus{steward.CommandQueued}, steward.CommandCancelled, "", at)
+	ok(t, err)
+	for _, tc := range []struct {
+		name     string
+		deviceID string
+		id       string
+		want     bool
+	}{
+		{"another device's command", other.ID, cs[0].ID, false},
+		{"unknown command", d.ID, "missing", false},
+		{"queued", d.ID, cs[0].ID, true},
+		{"repeated", d.ID, cs[0].ID, false},
+		{"delivered", d.ID, cs[1].ID, true},
+		{"cancelled", d.ID, cs[2].ID, false},
+	} {
+		moved, err := f.db.AcknowledgeCommand(f.ctx, tc.deviceID, tc.id, at)
+		ok(t, err)
+		if moved != tc.want {
+			t.Errorf("%s: acknowledged %v, want %v", tc.name, moved, tc.want)
+		}
+	}
+	for _, c := range cs[:2] {
+		got := f.command(t, c.ID)
+		if got.Status != steward.CommandAcknowledged || got.AckedAt == nil || !got.AckedAt.Equal(at) {
+			t.Errorf("command %s: %s acked at %v, want acknowledged at %v", c.ID, got.Status, got.AckedAt, at)
+		}
+	}
+	if got := f.command(t, cs[2].ID); got.Status != steward.CommandCancelled {
+		t.Errorf("cancelled command is now %s", got.Status)
+	}
+}

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Commands/Pending", testCommandPending},
 		{"Commands/MarkDelivered", testCommandMarkDelivered},
 		{"Commands/Transition", testCommandTransition},
+		{"Commands/Acknowledge", testCommandAcknowledge},
 		{"Commands/List", testCommandList},
 		{"Commands/Expire", testCommandExpire},
 		{"Commands/Compact", testCommandCompact},
