@@ -108,23 +108,8 @@ func (s *Service) IngestLocation(ctx context.Context, dev *Device, req *protocol
 	}
 	keep, dropped := freshPoints(dev.ID, req.Points, now)
 	var refused string
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.LockDeviceData(ctx, dev.ID); err != nil {
-			return err
-		}
-		ps, err := s.store.PrivacySettings(ctx, dev.AccountID)
-		if err != nil {
-			return err
-		}
-		if !ps.LocationEnabled {
-			refused = refusedDisabled
-			return nil
-		}
-		c, err := s.store.LatestConsent(ctx, dev.ID, steward.ConsentLocation)
-		if steward.ErrorCode(err) == steward.ENOTFOUND || (err == nil && !c.Granted) {
-			refused = refusedConsent
-			return nil
-		} else if err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) (err error) {
+		if refused, err = s.ingestGate(ctx, dev, steward.ConsentLocation); err != nil || refused != "" {
 			return err
 		}
 		if len(keep) == 0 {
@@ -168,6 +153,38 @@ func freshPoints(deviceID string, in []protocol.LocationPoint, now time.Time) ([
 		out = append(out, lp)
 	}
 	return out, len(in) - len(out)
+}
+
+// ingestGate locks the device's collected data and reads what decides, in
+// the same transaction as the write it guards, whether purpose may be
+// collected: the account's switch, and the user's latest decision. Location
+// needs a grant; web history needs none (the switch suffices) but a
+// withdrawal is heard. It returns the refusal reason, "" when open.
+func (s *Service) ingestGate(ctx context.Context, dev *Device, purpose steward.ConsentPurpose) (string, error) {
+	if err := s.store.LockDeviceData(ctx, dev.ID); err != nil {
+		return "", err
+	}
+	ps, err := s.store.PrivacySettings(ctx, dev.AccountID)
+	if err != nil {
+		return "", err
+	}
+	enabled := ps.LocationEnabled
+	if purpose == steward.ConsentWebHistory {
+		enabled = ps.WebHistoryEnabled
+	}
+	if !enabled {
+		return refusedDisabled, nil
+	}
+	c, err := s.store.LatestConsent(ctx, dev.ID, purpose)
+	switch {
+	case err != nil && steward.ErrorCode(err) != steward.ENOTFOUND:
+		return "", err
+	case purpose == steward.ConsentLocation && (c == nil || !c.Granted):
+		return refusedConsent, nil
+	case c != nil && !c.Granted:
+		return refusedWithdrew, nil
+	}
+	return "", nil
 }
 
 // refuse counts n refused items on the device, notes the refusal in its

@@ -33,27 +33,9 @@ func (s *Service) IngestWebHistory(ctx context.Context, dev *Device, req *protoc
 			VisitedAt: at, ReceivedAt: now})
 	}
 	var refused string
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.LockDeviceData(ctx, dev.ID); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) (err error) {
+		if refused, err = s.ingestGate(ctx, dev, steward.ConsentWebHistory); err != nil || refused != "" {
 			return err
-		}
-		ps, err := s.store.PrivacySettings(ctx, dev.AccountID)
-		if err != nil {
-			return err
-		}
-		if !ps.WebHistoryEnabled {
-			refused = refusedDisabled
-			return nil
-		}
-		// Web history needs no consent (the account's switch suffices), but
-		// a user who withdrew it is heard.
-		c, err := s.store.LatestConsent(ctx, dev.ID, steward.ConsentWebHistory)
-		if err != nil && steward.ErrorCode(err) != steward.ENOTFOUND {
-			return err
-		}
-		if c != nil && !c.Granted {
-			refused = refusedWithdrew
-			return nil
 		}
 		if len(keep) == 0 {
 			return nil
