@@ -34,6 +34,10 @@ func FuzzDecodeResult(f *testing.F) {
 	fuzzDecode(f, MaxResultBody, decodeResult)
 }
 
+func FuzzDecodeSocketMessage(f *testing.F) {
+	fuzzDecode(f, MaxSocketMessage, decodeSocketMessage)
+}
+
 func fuzzDecode[T any](f *testing.F, max int64, decode func(io.Reader, int64) (*T, error)) {
 	// The seeds are in testdata/fuzz/<FuzzName>/, written by TestSeedCorpus.
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -149,6 +153,13 @@ func seeds(t *testing.T) map[string]map[string][]byte {
 			"output-long":               []byte(`{"status":"failed","output":"` + strings.Repeat("€", MaxOutput/3+1) + `"}`),
 			"long-s-key":                []byte(`{"ſtatus":"failed"}`),
 		},
+	}
+	in["FuzzDecodeSocketMessage"] = map[string][]byte{
+		"golden-socket-ack": golden("socket-ack"),
+		"unknown-type":      []byte(`{"type":"hello","later":{"x":[1,2]}}`),
+		"ack-without-id":    []byte(`{"type":"ack"}`),
+		"no-type":           []byte(`{"command_id":"01jnqb7d9f1h3k5n7q9s1u3w5y"}`),
+		"id-number":         []byte(`{"type":"ack","command_id":7}`),
 	}
 	for fuzz, m := range privacySeeds(golden) {
 		in[fuzz] = m

@@ -107,6 +107,10 @@ func goldens() []golden {
 		{"credential-response", CredentialResponse{Credential: exampleDevice + ".w3rt6yb2nc4xd7mf5kg2hp6jq3sv7lz4ua5ei2ob6tr3cy"}},
 		{"push-commands", PushMessage{Type: PushCommands, Commands: exampleCommands[:1]}},
 		{"push-poke", PushMessage{Type: PushPoke}},
+		{"socket-ack", SocketMessage{Type: SocketAck, CommandID: "01jnqb7d9f1h3k5n7q9s1u3w5y"}},
+		{"push-acked", PushMessage{Type: PushAcked, CommandID: "01jnqb7d9f1h3k5n7q9s1u3w5y"}},
+		{"push-acked-refused", PushMessage{Type: PushAcked, CommandID: "01jnqb7d9f1h3k5n7q9s1u3w5y",
+			Error: &PushError{Code: "conflict", Message: "The command is cancelled: do not run it."}}},
 		{"error", exampleError()},
 	}, privacyGoldens()...)
 }

@@ -231,10 +231,13 @@ const (
 
 // PushMessage is one server → device WebSocket message. The push is only a
 // poke with a shortcut: the commands stay queued until the device
-// acknowledges them over HTTP.
+// acknowledges them (over HTTP, or over the socket with a SocketAck).
 type PushMessage struct {
 	Type     string    `json:"type"`
 	Commands []Command `json:"commands,omitempty"`
+	// CommandID and Error answer a SocketAck (Type PushAcked).
+	CommandID string     `json:"command_id,omitempty"`
+	Error     *PushError `json:"error,omitempty"`
 }
 
 // Error is the body of every error response.

@@ -210,22 +210,66 @@ func (a *API) push(w http.ResponseWriter, r *http.Request, dev *service.Device) 
 	if pending, err := a.svc.PendingCommands(r.Context(), dev, 0); err == nil && len(pending.Commands) > 0 {
 		_ = wsSink{c}.Push(r.Context(), protocol.PushMessage{Type: protocol.PushCommands, Commands: pending.Commands})
 	}
-	go a.hold(c, unregister)
+	go a.hold(c, *dev, unregister)
 	return nil, errHandled
 }
 
 // hold keeps a push socket until it closes or the API does. It only
-// reads: the device sends nothing but control frames, and reading answers
-// its pings and notices a close. Pushes are written from the sender's
-// goroutine.
-func (a *API) hold(c *websocket.Conn, unregister func()) {
+// reads: reading answers the device's pings and notices a close, and
+// what the device says (an acknowledgement) is handled on a goroutine of
+// its own, so the reader keeps a small stack. Pushes are written from the
+// sender's goroutine.
+func (a *API) hold(c *websocket.Conn, dev service.Device, unregister func()) {
 	defer unregister()
 	defer c.CloseNow()
 	for {
-		if _, _, err := c.Read(a.sockets); err != nil {
+		typ, data, err := c.Read(a.sockets)
+		if err != nil {
 			return
 		}
+		if typ != websocket.MessageText {
+			c.Close(websocket.StatusUnsupportedData, "text messages only")
+			return
+		}
+		go a.socketMessage(c, dev, data)
 	}
+}
+
+// socketMessage handles one message a device sent on its push socket: an
+// acknowledgement is recorded and answered; other types are ignored; a
+// malformed message closes the socket.
+func (a *API) socketMessage(c *websocket.Conn, dev service.Device, data []byte) {
+	m, err := protocol.DecodeSocketMessage(bytes.NewReader(data))
+	if err != nil {
+		code := websocket.StatusInvalidFramePayloadData
+		var ie *protocol.InputError
+		if errors.As(err, &ie) && ie.TooLarge {
+			code = websocket.StatusMessageTooBig
+		}
+		c.Close(code, truncate(err.Error(), 120))
+		return
+	}
+	if m.Type != protocol.SocketAck {
+		return // for later agents
+	}
+	ctx, cancel := context.WithTimeout(a.sockets, 30*time.Second)
+	defer cancel()
+	reply := protocol.PushMessage{Type: protocol.PushAcked, CommandID: m.CommandID}
+	if err := a.svc.AckCommand(ctx, &dev, m.CommandID); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		reply.Error = &protocol.PushError{Code: steward.ErrorCode(err), Message: steward.ErrorMessage(err)}
+	}
+	_ = wsSink{c}.Push(ctx, reply)
+}
+
+// truncate cuts s to at most n bytes, for a close reason (at most 123).
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 // smallBuffers hands the WebSocket small buffers for the hijacked
