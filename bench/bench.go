@@ -39,6 +39,7 @@ type Options struct {
 	Warmup        time.Duration // 1 s before each load is measured; negative for none
 	Scenarios     []string      // nil for all; empty (not nil) for enrollment only
 	AckLater      bool          // fan-out: hold the acks until every push arrived
+	AckOnSocket   bool          // fan-out: acknowledge on the push socket, not with an HTTP request
 	ProfileDir    string        // when set, run stewardprof and save the server's profiles here
 	Keep          bool          // keep the data folder and the server log
 	Progress      io.Writer     // progress lines; default io.Discard
@@ -297,7 +298,7 @@ func (ru *runner) fanout(ctx context.Context) error {
 	n := min(o.Sockets, len(ru.devices))
 	ru.logf("fan-out: %d push sockets, one bulk command, waiting up to %v", n, o.Duration)
 	env := fanoutEnv{srv: ru.srv, api: ru.api, token: ru.fl.ResellerToken, accountID: ru.fl.ClientID, devices: ru.devices[:n],
-		conns: o.Conns, dialers: o.Conns, wait: o.Duration, ackLater: o.AckLater, log: ru.logf}
+		conns: o.Conns, dialers: o.Conns, wait: o.Duration, ackLater: o.AckLater, ackSocket: o.AckOnSocket, log: ru.logf}
 	var profiles sync.WaitGroup
 	if o.ProfileDir != "" {
 		env.gc = func(ctx context.Context) { _ = ru.srv.profile(ctx, "heap?gc=1", os.DevNull) }

@@ -24,7 +24,8 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
-	r, err := Run(ctx, Options{Devices: 50, Conns: 4, EnrollWorkers: 4, Duration: time.Second, Warmup: -1, Progress: &progress})
+	// Acks go on the push socket here; the HTTP acknowledgement has tests of its own.
+	r, err := Run(ctx, Options{Devices: 50, Conns: 4, EnrollWorkers: 4, Duration: time.Second, Warmup: -1, AckOnSocket: true, Progress: &progress})
 	t.Log(progress.String())
 	if err != nil {
 		t.Fatal(err)

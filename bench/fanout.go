@@ -23,9 +23,10 @@ import (
 // and after the sockets connected and settled, divided by the sockets.
 // Delivery: from just before the bulk command's request to the arrival of
 // each socket's push message. Ack: from the same instant to the answer of
-// the device's HTTP acknowledgement, sent at once on receipt (or, with
-// AckLater, once every push has arrived, so that the acks' load does not
-// slow the deliveries down).
+// the device's acknowledgement, sent as an HTTP request (or, with
+// AckOnSocket, on the push socket) at once on receipt (or, with AckLater,
+// once every push has arrived, so that the acks' load does not slow the
+// deliveries down).
 type FanoutResult struct {
 	Sockets      int           `json:"sockets"`
 	DialErrors   int           `json:"dial_errors"`
@@ -53,6 +54,7 @@ type FanoutResult struct {
 	AckErrors    int           `json:"ack_errors"`
 	Wait         time.Duration `json:"wait_ns"`
 	AckLater     bool          `json:"ack_after_delivery,omitempty"` // acks held until every push arrived
+	AckOnSocket  bool          `json:"ack_on_socket,omitempty"`      // acks sent on the push socket, not as HTTP requests
 	CPU          CPUUse        `json:"cpu"`                          // from the request to the last ack or the wait's end
 }
 
@@ -67,6 +69,7 @@ type fanoutEnv struct {
 	dialers   int      // concurrent WebSocket dials
 	wait      time.Duration
 	ackLater  bool                  // ack once every push has arrived, not on receipt
+	ackSocket bool                  // ack on the push socket, not with an HTTP request
 	gc        func(context.Context) // collects the server's garbage, if it can (stewardprof)
 	onSettled func(context.Context) // after the sockets settle (heap profile)
 	onSend    func(context.Context) // just before the bulk command (CPU profile)
@@ -82,7 +85,7 @@ type socket struct {
 
 func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 	n := len(e.devices)
-	res := FanoutResult{Sockets: n, Wait: e.wait, AckLater: e.ackLater}
+	res := FanoutResult{Sockets: n, Wait: e.wait, AckLater: e.ackLater, AckOnSocket: e.ackSocket}
 	key, err := filterKey(ctx, e.api, e.token, e.accountID)
 	if err != nil {
 		return res, err
@@ -132,7 +135,13 @@ func fanout(ctx context.Context, e fanoutEnv) (FanoutResult, error) {
 				return
 			}
 			for _, c := range m.Commands {
-				if err := ack(rctx, ackClient, e.srv.URL, &e.devices[i], c.ID); err != nil {
+				var err error
+				if e.ackSocket {
+					err = socketAck(rctx, s.conn, c.ID)
+				} else {
+					err = ack(rctx, ackClient, e.srv.URL, &e.devices[i], c.ID)
+				}
+				if err != nil {
 					s.err = err
 				}
 			}
@@ -288,6 +297,32 @@ func ack(ctx context.Context, hc *http.Client, base string, dev *device, id stri
 		return err
 	}
 	return send(hc, req, dev, http.StatusNoContent)
+}
+
+// socketAck acknowledges a command on the push socket and reads on until
+// the server's answer to it.
+func socketAck(ctx context.Context, c *websocket.Conn, id string) error {
+	b, err := json.Marshal(protocol.SocketMessage{Type: protocol.SocketAck, CommandID: id})
+	if err != nil {
+		return err
+	}
+	if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+		return fmt.Errorf("ack %s on the socket: %w", id, err)
+	}
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			return fmt.Errorf("ack %s on the socket: %w", id, err)
+		}
+		var m protocol.PushMessage
+		if json.Unmarshal(data, &m) != nil || m.Type != protocol.PushAcked || m.CommandID != id {
+			continue
+		}
+		if m.Error != nil {
+			return fmt.Errorf("ack %s refused: %s: %s", id, m.Error.Code, m.Error.Message)
+		}
+		return nil
+	}
 }
 
 func wsURL(base string) string {

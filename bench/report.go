@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -54,9 +55,12 @@ func WriteText(w io.Writer, r *Report) error {
 			verdict(f.Delivery.P99 >= 0 && f.Delivery.P99 <= TargetFanoutP99))
 		fmt.Fprintf(tw, "  first push; delivered within 1 s\t%s; %d of %d (%d not within %v)\t\t\n", dur(f.Delivery.Min),
 			f.WithinSecond, f.Sockets, f.Delivery.Missing, f.Wait)
-		ackWhen := "on receipt"
+		ackWhen := "over HTTP, on receipt"
+		if f.AckOnSocket {
+			ackWhen = "on the socket, on receipt"
+		}
 		if f.AckLater {
-			ackWhen = "after every push arrived"
+			ackWhen = strings.Replace(ackWhen, "on receipt", "after every push arrived", 1)
 		}
 		fmt.Fprintf(tw, "  enqueue → ack answered (%s)\tp50 %s, p99 %s, max %s (%d errors)\t\t\n", ackWhen, dur(f.Ack.P50), dur(f.Ack.P99), dur(f.Ack.Max), f.AckErrors)
 		fmt.Fprintf(tw, "  bulk command request\t%s, %d commands, %d pushed before it answered\t\t\n", dur(f.SendDuration), f.Commands, f.Pushed)

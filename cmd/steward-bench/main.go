@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured time before each load (0 for none)")
 	scenarios := fs.String("scenarios", strings.Join(bench.Scenarios, ","), "scenarios to run after enrollment, comma-separated, or none")
 	fs.BoolVar(&o.AckLater, "ack-later", false, "fan-out: devices ack once every push has arrived, not on receipt (isolates delivery from the acks' load)")
+	fs.BoolVar(&o.AckOnSocket, "ack-socket", false, "fan-out: devices ack on the push socket instead of with an HTTP request")
 	fs.StringVar(&o.ProfileDir, "profile", "", "run the server with its profiler (bench/stewardprof) and save CPU, heap, block and mutex profiles in `DIR`")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary folder: data and server log")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
