@@ -1,5 +1,6 @@
-// Package testutil holds helpers shared by Steward's tests: a fake clock and
-// test databases (a fresh SQLite file, or a fresh PostgreSQL schema).
+// Package testutil holds helpers shared by Steward's tests: a fake clock,
+// test databases (a fresh SQLite file, or a fresh PostgreSQL schema) and a
+// clamd of the test's own with a database that knows the EICAR test file.
 package testutil
 
 import (
