@@ -82,6 +82,9 @@ func TestClamdVerdicts(t *testing.T) {
 		{"clean bytes", randomBytes(300 << 10), 1000, steward.ScanClean, ""},
 		{"clean zip", zipOf(t, map[string][]byte{"classes.dex": randomBytes(4096), "res/a.txt": []byte("hello")}), 0, steward.ScanClean, ""},
 		{"empty", nil, 0, steward.ScanClean, ""},
+		// A member that unpacks past clamd's MaxScanSize is not scanned
+		// whole; with AlertExceedsMax clamd says so, and that is no clean bill.
+		{"zip member over the scan limits", zipOf(t, map[string][]byte{"assets/big.bin": make([]byte, 2*testutil.ClamdStreamMaxLength)}), 0, steward.ScanUnscannable, "Heuristics.Limits.Exceeded"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

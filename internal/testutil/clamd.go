@@ -33,7 +33,9 @@ const (
 	EICARHashSignature = "Eicar-Test-File"      // a file that is exactly EICAR (.hdb)
 )
 
-// ClamdStreamMaxLength is the StreamMaxLength of a clamd from StartClamd.
+// ClamdStreamMaxLength is the StreamMaxLength of a clamd from StartClamd,
+// and its MaxFileSize and MaxScanSize too: with AlertExceedsMax, a zip
+// member that unpacks to more is reported as Heuristics.Limits.Exceeded.*.
 const ClamdStreamMaxLength = 1 << 20
 
 // Clamd is a clamd started for a test.
@@ -52,7 +54,7 @@ type Clamd struct {
 
 // StartClamd starts a clamd of its own for t, with a database that knows
 // only the EICAR test file (see EICARBodySignature and EICARHashSignature),
-// StreamMaxLength ClamdStreamMaxLength, and everything it writes in a
+// its size limits at ClamdStreamMaxLength, and everything it writes in a
 // temporary folder. It returns once clamd answers PING, and stops it when t
 // ends. It skips t when clamd is not installed, unless STEWARD_TEST_CLAMD is
 // "require" (Debian: apt-get install clamav clamav-daemon).
@@ -85,9 +87,12 @@ DatabaseDirectory %s
 TemporaryDirectory %s
 LogFile %s
 StreamMaxLength %d
+MaxFileSize %d
+MaxScanSize %d
+AlertExceedsMax yes
 Foreground yes
 SelfCheck 0
-`, filepath.Join(dir, "clamd.sock"), db, dir, filepath.Join(dir, "clamd.log"), ClamdStreamMaxLength),
+`, filepath.Join(dir, "clamd.sock"), db, dir, filepath.Join(dir, "clamd.log"), ClamdStreamMaxLength, ClamdStreamMaxLength, ClamdStreamMaxLength),
 	}
 	for name, content := range files {
 		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
