@@ -166,54 +166,63 @@ func TestInspectSamePackageDifferentSigners(t *testing.T) {
 
 func TestInspectRejects(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
+	// Each input is made in its subtest, so that one needing an absent
+	// fixture skips alone.
+	write := func(name string, data func(t *testing.T) []byte) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, data(t), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
 		}
-		return p
+	}
+	bytesOf := func(b []byte) func(*testing.T) []byte { return func(*testing.T) []byte { return b } }
+	fixture := func(rel string) func(t *testing.T) string {
+		return func(t *testing.T) string { return testutil.Fixture(t, rel) }
 	}
 	random := make([]byte, 64<<10)
 	rand.Read(random)
-	real := func(rel string) []byte {
+	real := func(t *testing.T, rel string) []byte {
 		b, err := os.ReadFile(testutil.Fixture(t, rel))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return b
 	}
-	hello := real(helloWorld)
 
 	tests := []struct {
 		name string
-		path string
+		path func(t *testing.T) string
 		opts apk.Options
 		want string
 	}{
-		{"random bytes", write("random.apk", random), apk.Options{}, apk.CodeNotZip},
-		{"empty file", write("empty.apk", nil), apk.Options{}, apk.CodeNotZip},
-		{"truncated real APK", write("cut.apk", hello[:len(hello)/2]), apk.Options{}, apk.CodeTruncated},
-		{"over the size limit", testutil.Fixture(t, helloWorld), apk.Options{MaxSize: 1 << 20}, apk.CodeTooLarge},
-		{"too many entries", testutil.Fixture(t, apiDemos), apk.Options{MaxEntries: 100}, apk.CodeTooManyEntries},
-		{"unpacks over the limit", testutil.Fixture(t, apiDemos), apk.Options{MaxUncompressed: 1 << 20}, apk.CodeZipBomb},
-		{"deflated zeros", write("bomb.apk", zipOf(t, entry{name: "AndroidManifest.xml", data: make([]byte, 64<<20)})), apk.Options{}, apk.CodeZipBomb},
-		{"lying header", write("liar.apk", zipOf(t, entry{name: "classes.dex", data: []byte("x"), declared: 5 << 30})), apk.Options{}, apk.CodeZipBomb},
-		{"parent folder", write("up.apk", zipOf(t, entry{name: "AndroidManifest.xml"}, entry{name: "lib/../../etc/passwd"})), apk.Options{}, apk.CodeBadPath},
-		{"absolute", write("abs.apk", zipOf(t, entry{name: "AndroidManifest.xml"}, entry{name: "/etc/passwd"})), apk.Options{}, apk.CodeBadPath},
-		{"backslash", write("bs.apk", zipOf(t, entry{name: "AndroidManifest.xml"}, entry{name: `..\..\evil.so`})), apk.Options{}, apk.CodeBadPath},
-		{"duplicate", write("dup.apk", zipOf(t, entry{name: "AndroidManifest.xml"}, entry{name: "classes.dex"}, entry{name: "./classes.dex"})), apk.Options{}, apk.CodeDuplicateEntry},
-		{"no manifest", write("nomanifest.apk", zipOf(t, entry{name: "classes.dex", data: []byte("dex\n035\x00")})), apk.Options{}, apk.CodeManifestMissing},
-		{"text manifest", write("text.apk", zipOf(t, entry{name: "AndroidManifest.xml", data: []byte(`<manifest package="x"/>`)})), apk.Options{}, apk.CodeManifestInvalid},
-		{"garbage manifest", write("garbage.apk", zipOf(t, entry{name: "AndroidManifest.xml", data: random[:4096]})), apk.Options{}, apk.CodeManifestInvalid},
-		{"unsigned", testutil.Fixture(t, unsigned), apk.Options{}, apk.CodeSignatureInvalid},
-		{"signing block tampered", write("tampered.apk", flipInSigningBlock(t, hello)), apk.Options{}, apk.CodeSignatureInvalid},
-		{"DEX prepended (Janus)", write("janus.apk", append([]byte("dex\n035\x00"+string(make([]byte, 104))), real(testActivity)...)), apk.Options{}, apk.CodeSignatureInvalid},
-		{"verifier panics on the signature", testutil.Fixture(t, dsaSHA512), apk.Options{}, apk.CodeSignatureMalformed},
-		{"debuggable", testutil.Fixture(t, uiautomator2), apk.Options{}, apk.CodeDebuggable},
+		{"random bytes", write("random.apk", bytesOf(random)), apk.Options{}, apk.CodeNotZip},
+		{"empty file", write("empty.apk", bytesOf(nil)), apk.Options{}, apk.CodeNotZip},
+		{"truncated real APK", write("cut.apk", func(t *testing.T) []byte { b := real(t, helloWorld); return b[:len(b)/2] }), apk.Options{}, apk.CodeTruncated},
+		{"over the size limit", fixture(helloWorld), apk.Options{MaxSize: 1 << 20}, apk.CodeTooLarge},
+		{"too many entries", fixture(apiDemos), apk.Options{MaxEntries: 100}, apk.CodeTooManyEntries},
+		{"unpacks over the limit", fixture(apiDemos), apk.Options{MaxUncompressed: 1 << 20}, apk.CodeZipBomb},
+		{"deflated zeros", write("bomb.apk", bytesOf(zipOf(t, entry{name: "AndroidManifest.xml", data: make([]byte, 64<<20)}))), apk.Options{}, apk.CodeZipBomb},
+		{"lying header", write("liar.apk", bytesOf(zipOf(t, entry{name: "classes.dex", data: []byte("x"), declared: 5 << 30}))), apk.Options{}, apk.CodeZipBomb},
+		{"parent folder", write("up.apk", bytesOf(zipOf(t, entry{name: "AndroidManifest.xml"}, entry{name: "lib/../../etc/passwd"}))), apk.Options{}, apk.CodeBadPath},
+		{"absolute", write("abs.apk", bytesOf(zipOf(t, entry{name: "AndroidManifest.xml"}, entry{name: "/etc/passwd"}))), apk.Options{}, apk.CodeBadPath},
+		{"backslash", write("bs.apk", bytesOf(zipOf(t, entry{name: "AndroidManifest.xml"}, entry{name: `..\..\evil.so`}))), apk.Options{}, apk.CodeBadPath},
+		{"duplicate", write("dup.apk", bytesOf(zipOf(t, entry{name: "AndroidManifest.xml"}, entry{name: "classes.dex"}, entry{name: "./classes.dex"}))), apk.Options{}, apk.CodeDuplicateEntry},
+		{"no manifest", write("nomanifest.apk", bytesOf(zipOf(t, entry{name: "classes.dex", data: []byte("dex\n035\x00")}))), apk.Options{}, apk.CodeManifestMissing},
+		{"text manifest", write("text.apk", bytesOf(zipOf(t, entry{name: "AndroidManifest.xml", data: []byte(`<manifest package="x"/>`)}))), apk.Options{}, apk.CodeManifestInvalid},
+		{"garbage manifest", write("garbage.apk", bytesOf(zipOf(t, entry{name: "AndroidManifest.xml", data: random[:4096]}))), apk.Options{}, apk.CodeManifestInvalid},
+		{"unsigned", fixture(unsigned), apk.Options{}, apk.CodeSignatureInvalid},
+		{"signing block tampered", write("tampered.apk", func(t *testing.T) []byte { return flipInSigningBlock(t, real(t, helloWorld)) }), apk.Options{}, apk.CodeSignatureInvalid},
+		{"DEX prepended (Janus)", write("janus.apk", func(t *testing.T) []byte {
+			return append([]byte("dex\n035\x00"+string(make([]byte, 104))), real(t, testActivity)...)
+		}), apk.Options{}, apk.CodeSignatureInvalid},
+		{"verifier panics on the signature", fixture(dsaSHA512), apk.Options{}, apk.CodeSignatureMalformed},
+		{"debuggable", fixture(uiautomator2), apk.Options{}, apk.CodeDebuggable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, findings := inspect(t, tt.opts, tt.path)
+			_, findings := inspect(t, tt.opts, tt.path(t))
 			var hit *steward.APKFinding
 			for i := range findings {
 				if findings[i].Code == tt.want {
@@ -279,4 +288,20 @@ func flipInSigningBlock(t testing.TB, apk []byte) []byte {
 	out := bytes.Clone(apk)
 	out[i-200] ^= 0xFF // inside the last signed block's signature or key
 	return out
+}
+
+// A v3-only APK (AOSP's apksig test corpus) whose manifest allows Android
+// versions before 7.0 has no v1 signature for them. Steward supports API 24
+// and later only, where v2/v3 is what Android verifies: accepted.
+func TestInspectV3OnlyWithOldMinSDKVerifiesForSupportedAndroid(t *testing.T) {
+	info, findings := inspect(t, apk.Options{}, testutil.Fixture(t, "androguard/examples/signing/apksig/golden-aligned-v3-out.apk"))
+	if rejected(findings) {
+		t.Fatalf("findings = %+v, want none rejecting", findings)
+	}
+	if info.MinSDK >= apk.MinSupportedSDK {
+		t.Fatalf("minSdk %d: not the case under test", info.MinSDK)
+	}
+	if diff := cmp.Diff([]string{"v3"}, info.Schemes); diff != "" {
+		t.Errorf("schemes (-want +got):\n%s", diff)
+	}
 }
