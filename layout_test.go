@@ -25,6 +25,8 @@ func TestLayout(t *testing.T) {
 		mod + "/store":   {"net/http", mod + "/service", mod + "/http/"},
 		mod + "/client":  {mod + "/service", mod + "/store", mod + "/server"},
 		mod + "/privacy": {"net/http", "database/sql", mod + "/store", mod + "/service", mod + "/http/", mod + "/server"},
+		mod + "/apk":     {"net/http", "database/sql", mod + "/store", mod + "/service", mod + "/http/"},
+		mod + "/scan":    {"net/http", "database/sql", mod + "/store", mod + "/service", mod + "/http/"},
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	seen := map[string]bool{}
