@@ -191,6 +191,8 @@ var enforcement = map[string][]steward.Enforcement{
 	"security.events":          {{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep, What: "privacy.retention (hourly): events older than 2 years"}},
 	"mail.outbox": {{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep,
 		What: "privacy.retention (hourly): mail queued more than 30 days ago (mail.deliver erases the body as soon as it is sent)"}},
+	"apps.private": {{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "deleting an app deletes its APK files from storage and its versions, assignments and deployments at once"}},
 	"privacy.legal_holds": accountSwept("privacy.retention (hourly): the account clock deletes the holds placed on the account once they are released or expired"),
 }
 
