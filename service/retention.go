@@ -231,7 +231,7 @@ var categoryTables = map[string]string{"device.location": "location_points", "de
 	"device.commands": "commands", "security.events": "security_events", "account.managers": "managers",
 	"account.sessions": "sessions", "account.api_tokens": "api_tokens", "account.reseller": "accounts",
 	"audit.console_actions": "audit_log", "billing.credit_ledger": "credit_ledger", "billing.activation_codes": "activation_codes",
-	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds"}
+	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds", "apps.private": "app_versions"}
 
 // tally is what one sweep did to one category.
 type tally struct {
