@@ -54,6 +54,7 @@ type AppVersion struct {
 	SignerOverride  string     `json:"signer_override,omitempty"`
 	UploadedBy      string     `json:"uploaded_by,omitempty"`
 	UploadedByEmail string     `json:"uploaded_by_email,omitempty"`
+	UploadedFrom    string     `json:"uploaded_from,omitempty"` // the uploader's IP address
 	UploadedAt      time.Time  `json:"uploaded_at"`
 	ScannedAt       *time.Time `json:"scanned_at,omitempty"`
 }
@@ -120,7 +121,8 @@ type AppStore interface {
 	AppVersionByID(ctx context.Context, id string) (*AppVersion, error) // ENOTFOUND
 	// ListAppVersions lists an app's versions, newest first.
 	ListAppVersions(ctx context.Context, appID string) ([]*AppVersion, error)
-	// QuarantinedVersions lists up to limit quarantined versions, oldest first.
+	// QuarantinedVersions lists up to limit quarantined versions not scanned
+	// yet (ScannedAt nil), oldest first.
 	QuarantinedVersions(ctx context.Context, limit int) ([]*AppVersion, error)
 	// UpdateAppVersion writes a version's status, blob key, reasons, scan,
 	// findings and override. ENOTFOUND.
@@ -138,7 +140,9 @@ type AppStore interface {
 	PutDeployment(ctx context.Context, d *AppDeployment) error
 	// DeploymentsByCommand returns the deployments a command carries.
 	DeploymentByCommand(ctx context.Context, commandID string) (*AppDeployment, error) // ENOTFOUND
-	ListDeployments(ctx context.Context, appID string) ([]*AppDeployment, error)
+	// ListDeployments lists an app's deployments on the devices of the
+	// accounts under prefix.
+	ListDeployments(ctx context.Context, appID, prefix string) ([]*AppDeployment, error)
 }
 
 // Blobs keeps large binary objects (APKs) outside the database.

@@ -98,7 +98,7 @@ func (db *DB) exec1(ctx context.Context, op, what, id, q string, args ...any) er
 }
 
 const versionColumns = `id, app_id, version_code, version_name, sha256, size, blob_key, status, info, findings, reasons, scan,
-	signer_override, uploaded_by, uploaded_by_email, uploaded_at, scanned_at`
+	signer_override, uploaded_by, uploaded_by_email, uploaded_from, uploaded_at, scanned_at`
 
 // jsonText encodes v for a TEXT column; nil and empty slices are NULL.
 func jsonText(v any) (any, error) {
@@ -125,7 +125,7 @@ func scanVersion(row scanner) (*steward.AppVersion, error) {
 	var uploaded int64
 	var scanned sql.NullInt64
 	if err := row.Scan(&v.ID, &v.AppID, &v.VersionCode, &v.VersionName, &v.SHA256, &v.Size, &v.BlobKey, &v.Status,
-		&info, &findings, &reasons, &scan, &v.SignerOverride, &v.UploadedBy, &v.UploadedByEmail, &uploaded, &scanned); err != nil {
+		&info, &findings, &reasons, &scan, &v.SignerOverride, &v.UploadedBy, &v.UploadedByEmail, &v.UploadedFrom, &uploaded, &scanned); err != nil {
 		return nil, err
 	}
 	v.UploadedAt, v.ScannedAt = fromMs(uploaded), fromNullMs(scanned)
@@ -159,9 +159,9 @@ func (db *DB) InsertAppVersion(ctx context.Context, v *steward.AppVersion) error
 		return err
 	}
 	_, err = db.w(ctx).ExecContext(ctx, `INSERT INTO app_versions (`+versionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		v.ID, v.AppID, v.VersionCode, v.VersionName, v.SHA256, v.Size, v.BlobKey, string(v.Status),
-		docs[0], docs[1], docs[2], docs[3], v.SignerOverride, v.UploadedBy, v.UploadedByEmail, ms(v.UploadedAt), msPtr(v.ScannedAt))
+		docs[0], docs[1], docs[2], docs[3], v.SignerOverride, v.UploadedBy, v.UploadedByEmail, v.UploadedFrom, ms(v.UploadedAt), msPtr(v.ScannedAt))
 	if isUniqueViolation(err) {
 		return steward.Errorf(steward.ECONFLICT, "version %q already exists", v.ID)
 	} else if err != nil {
@@ -188,9 +188,9 @@ func (db *DB) ListAppVersions(ctx context.Context, appID string) ([]*steward.App
 }
 
 // QuarantinedVersions lists up to n (default 20, at most 500) quarantined
-// versions, oldest first.
+// versions not scanned yet, oldest first.
 func (db *DB) QuarantinedVersions(ctx context.Context, n int) ([]*steward.AppVersion, error) {
-	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+versionColumns+` FROM app_versions WHERE status = $1 ORDER BY id LIMIT $2`,
+	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+versionColumns+` FROM app_versions WHERE status = $1 AND scanned_at IS NULL ORDER BY id LIMIT $2`,
 		string(steward.VersionQuarantined), limit(n, 20, 500))
 	return collect(rows, err, "quarantined versions", scanVersion)
 }
@@ -283,6 +283,8 @@ func splitPath(path string) []string {
 
 const deploymentColumns = `version_id, device_id, app_id, status, command_id, output, created_at, updated_at`
 
+const deploymentColumnsAliased = `version_id, d.device_id, d.app_id, d.status, d.command_id, d.output, d.created_at, d.updated_at`
+
 func scanDeployment(row scanner) (*steward.AppDeployment, error) {
 	var d steward.AppDeployment
 	var created, updated int64
@@ -317,9 +319,11 @@ func (db *DB) DeploymentByCommand(ctx context.Context, commandID string) (*stewa
 	return d, nil
 }
 
-// ListDeployments lists an app's deployments by device, newest version first.
-func (db *DB) ListDeployments(ctx context.Context, appID string) ([]*steward.AppDeployment, error) {
-	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+deploymentColumns+` FROM app_deployments WHERE app_id = $1
-		ORDER BY device_id, version_id DESC`, appID)
+// ListDeployments lists an app's deployments on the devices of the accounts
+// under prefix, by device, newest version first.
+func (db *DB) ListDeployments(ctx context.Context, appID, prefix string) ([]*steward.AppDeployment, error) {
+	rows, err := db.r(ctx).QueryContext(ctx, `SELECT d.`+deploymentColumnsAliased+` FROM app_deployments d
+		JOIN devices dev ON dev.id = d.device_id JOIN accounts acc ON acc.id = dev.account_id
+		WHERE d.app_id = $1 AND acc.path LIKE $2 ORDER BY d.device_id, d.version_id DESC`, appID, prefix+"%")
 	return collect(rows, err, "list deployments", scanDeployment)
 }

@@ -35,12 +35,13 @@ CREATE TABLE app_versions (
     signer_override   TEXT NOT NULL DEFAULT '',
     uploaded_by       TEXT NOT NULL DEFAULT '',
     uploaded_by_email TEXT NOT NULL DEFAULT '',
+    uploaded_from     TEXT NOT NULL DEFAULT '',
     uploaded_at       BIGINT NOT NULL,
     scanned_at        BIGINT
 );
 CREATE INDEX app_versions_app ON app_versions (app_id, id);
--- The scan job finds quarantined versions, oldest first.
-CREATE INDEX app_versions_status ON app_versions (status, id);
+-- The scan job finds quarantined versions not scanned yet, oldest first.
+CREATE INDEX app_versions_status ON app_versions (status, id) WHERE scanned_at IS NULL;
 
 CREATE TABLE app_assignments (
     id          TEXT PRIMARY KEY,

@@ -22,7 +22,7 @@ func (f *fixture) version(t *testing.T, app *steward.StoreApp, code int64) *stew
 	now := f.now()
 	v := &steward.AppVersion{ID: steward.NewID(now), AppID: app.ID, VersionCode: code, VersionName: "1.0",
 		SHA256: "ab12", Size: 1234, BlobKey: "apps/" + app.ID + "/x.apk", Status: steward.VersionQuarantined,
-		UploadedBy: "m1", UploadedByEmail: "admin@example.com", UploadedAt: now}
+		UploadedBy: "m1", UploadedByEmail: "admin@example.com", UploadedFrom: "192.0.2.7", UploadedAt: now}
 	ok(t, f.db.InsertAppVersion(f.ctx, v))
 	return v
 }
@@ -114,9 +114,12 @@ func testAppVersions(t *testing.T, f *fixture) {
 	ok(t, err)
 	diff(t, "updated version", got, v1)
 
+	// A version scanned but left quarantined (unscannable) is not picked again.
+	v2.ScannedAt = &at
+	ok(t, f.db.UpdateAppVersion(f.ctx, v2))
 	q, err = f.db.QuarantinedVersions(f.ctx, 10)
 	ok(t, err)
-	diff(t, "quarantined after the scan", len(q), 1)
+	diff(t, "quarantined after the scans", len(q), 0)
 	list, err := f.db.ListAppVersions(f.ctx, app.ID)
 	ok(t, err)
 	diff(t, "versions, newest first", []string{list[0].ID, list[1].ID}, []string{v2.ID, v1.ID})
@@ -176,12 +179,16 @@ func testAppDeployments(t *testing.T, f *fixture) {
 	ok(t, err)
 	dep.Status, dep.Output, dep.UpdatedAt = steward.DeployInstalled, "ok", later
 	diff(t, "deployment keeps its creation time", got, dep)
-	list, err := f.db.ListDeployments(f.ctx, app.ID)
+	list, err := f.db.ListDeployments(f.ctx, app.ID, acc.Path)
 	ok(t, err)
 	diff(t, "deployments", list, []*steward.AppDeployment{dep})
+	other := f.account(t, nil, steward.AccountClient, "Other")
+	list, err = f.db.ListDeployments(f.ctx, app.ID, other.Path)
+	ok(t, err)
+	diff(t, "deployments seen from another account", len(list), 0)
 	// Deleting the device deletes its deployments.
 	ok(t, f.db.DeleteDevice(f.ctx, d.ID))
-	list, err = f.db.ListDeployments(f.ctx, app.ID)
+	list, err = f.db.ListDeployments(f.ctx, app.ID, acc.Path)
 	ok(t, err)
 	diff(t, "deployments after the device is deleted", len(list), 0)
 }
