@@ -21,6 +21,7 @@ type Store interface {
 	CommandStore
 	LocationStore
 	RetentionStore
+	AppStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

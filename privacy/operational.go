@@ -29,6 +29,10 @@ var operational = []OperationalGroup{
 			"retention_runs.last_receipt_id", "privacy_settings.account_id", "privacy_settings.updated_by",
 			"device_consents.id", "device_consents.device_id",
 			"location_points.id", "location_points.device_id", "web_history.id", "web_history.device_id",
+			"apps.id", "apps.account_id", "apps.created_by", "app_versions.id", "app_versions.app_id", "app_versions.uploaded_by",
+			"app_assignments.id", "app_assignments.app_id", "app_assignments.account_id", "app_assignments.device_id",
+			"app_assignments.assigned_by", "app_deployments.version_id", "app_deployments.device_id", "app_deployments.app_id",
+			"app_deployments.command_id",
 		}},
 	{Reason: "Hashes of secrets (sessions, links, tokens, codes, device credentials) and of the audit chain; a secret cannot be recovered from them.",
 		Columns: []string{
@@ -52,6 +56,8 @@ var operational = []OperationalGroup{
 			"legal_holds.created_at", "legal_holds.expires_at", "legal_holds.released_at",
 			"privacy_settings.updated_at", "device_consents.recorded_at",
 			"location_points.received_at", "web_history.received_at",
+			"apps.created_at", "apps.updated_at", "app_versions.uploaded_at", "app_versions.scanned_at",
+			"app_assignments.created_at", "app_deployments.created_at", "app_deployments.updated_at",
 		}},
 	{Reason: "Status flags, counters, kinds and versions the software keeps about its own rows.",
 		Columns: []string{
@@ -60,7 +66,7 @@ var operational = []OperationalGroup{
 			"activation_codes.seats", "activation_codes.used",
 			"devices.ownership", "devices.channel", "devices.agent_enabled", "devices.disabled_reason", "devices.refusals",
 			"device_apps.work_profile", "device_apps.system", "commands.status",
-			"legal_holds.scope", "legal_holds.category",
+			"legal_holds.scope", "legal_holds.category", "apps.shared", "app_versions.status",
 		}},
 	{Reason: "Account-level privacy switches (location and web-history tracking): settings of a company, not data about a person.",
 		Columns: []string{"privacy_settings.location_enabled", "privacy_settings.web_history_enabled"}},

@@ -78,7 +78,7 @@ func TestRecordsSayWhatIsProcessed(t *testing.T) {
 		}
 	}
 	wantAbsent := []string{"directory.users", "directory.contacts", "directory.files", "config.policies", "config.wifi",
-		"config.ca_certs", "apps.private", "support.tickets", "support.remote_sessions", "auth.risk_signals"}
+		"config.ca_certs", "support.tickets", "support.remote_sessions", "auth.risk_signals"}
 	if diff := cmp.Diff(wantAbsent, absent); diff != "" {
 		t.Errorf("not collected (-want +got):\n%s", diff)
 	}

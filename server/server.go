@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/blobstore"
 	"github.com/stewardmdm/steward/http/adminapi"
 	"github.com/stewardmdm/steward/http/console"
 	"github.com/stewardmdm/steward/http/deviceapi"
@@ -49,6 +50,13 @@ type Config struct {
 	Out io.Writer
 	// NoJobs leaves background jobs off (tests that drive them by hand).
 	NoJobs bool
+	// BlobURL is where APK files are kept (a gocloud.dev URL such as
+	// s3://bucket?region=…); empty: the folder blobs in DataDir.
+	BlobURL string
+	// Inspector parses uploaded APKs; nil refuses uploads as not configured.
+	Inspector steward.APKInspector
+	// Scanner is the antivirus (clamd); nil: static checks only.
+	Scanner steward.VirusScanner
 }
 
 // Server is an assembled Steward server.
@@ -130,8 +138,19 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	if cfg.Argon2 != nil {
 		argon = *cfg.Argon2
 	}
+	var blobs *blobstore.Bucket
+	var err error
+	if cfg.BlobURL != "" {
+		blobs, err = blobstore.Open(ctx, cfg.BlobURL)
+	} else {
+		blobs, err = blobstore.OpenDir(filepath.Join(cfg.DataDir, "blobs"))
+	}
+	if err != nil {
+		return nil, err
+	}
 	svc, err := service.New(service.Options{Store: db, Clock: cfg.Clock, Logger: cfg.Logger,
-		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL, SingleNode: db.Dialect() == store.SQLite})
+		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL, SingleNode: db.Dialect() == store.SQLite,
+		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs})
 	if err != nil {
 		return nil, err
 	}
@@ -223,6 +242,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	sched.Add(jobs.Job{Name: "commands.expire", Every: time.Minute, Run: svc.ExpireCommands})
 	sched.Add(jobs.Job{Name: "commands.compact", Every: time.Hour, Run: svc.CompactCommands})
 	sched.Add(jobs.Job{Name: "devices.verify_activations", Every: 24 * time.Hour, Run: svc.VerifyActivations})
+	sched.Add(jobs.Job{Name: "apps.scan", Every: 5 * time.Second, Run: svc.ScanApps})
 	sched.Add(jobs.Job{Name: "privacy.retention", Every: service.RetentionEvery, Run: svc.SweepRetention})
 	s.Scheduler = sched
 	return s, nil

@@ -530,6 +530,9 @@ func (s *Service) CommandResult(ctx context.Context, dev *Device, id string, r *
 		if err := s.deviceEvent(ctx, dev.ID, "command", map[string]any{"id": c.ID, "type": c.Type, "status": to}); err != nil {
 			return err
 		}
+		if err := s.appCommandResult(ctx, c, to, output); err != nil {
+			return err
+		}
 		if to != steward.CommandSucceeded {
 			return nil
 		}

@@ -191,6 +191,8 @@ var enforcement = map[string][]steward.Enforcement{
 	"security.events":          {{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep, What: "privacy.retention (hourly): events older than 2 years"}},
 	"mail.outbox": {{Anchor: steward.AnchorEvent, By: steward.EnforcedBySweep,
 		What: "privacy.retention (hourly): mail queued more than 30 days ago (mail.deliver erases the body as soon as it is sent)"}},
+	"apps.private": {{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "deleting an app deletes its APK files from storage and its versions, assignments and deployments at once"}},
 	"privacy.legal_holds": accountSwept("privacy.retention (hourly): the account clock deletes the holds placed on the account once they are released or expired"),
 }
 
@@ -229,7 +231,7 @@ var categoryTables = map[string]string{"device.location": "location_points", "de
 	"device.commands": "commands", "security.events": "security_events", "account.managers": "managers",
 	"account.sessions": "sessions", "account.api_tokens": "api_tokens", "account.reseller": "accounts",
 	"audit.console_actions": "audit_log", "billing.credit_ledger": "credit_ledger", "billing.activation_codes": "activation_codes",
-	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds"}
+	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds", "apps.private": "app_versions"}
 
 // tally is what one sweep did to one category.
 type tally struct {

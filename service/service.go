@@ -42,6 +42,18 @@ type Options struct {
 	// batch before the next, so that other writers (check-ins) get the
 	// database in between (default RetentionPauseDefault; negative: none).
 	RetentionPause time.Duration
+	// Inspector parses and checks uploaded APKs; without it uploads are
+	// refused as not configured.
+	Inspector steward.APKInspector
+	// Scanner is the antivirus; without it versions are checked statically
+	// only, and their scan result says no antivirus ran.
+	Scanner steward.VirusScanner
+	// Blobs keeps the APK files; without it uploads are refused.
+	Blobs steward.Blobs
+	// MaxAPKSize bounds an upload (default MaxAPKSizeDefault).
+	MaxAPKSize int64
+	// TempDir holds uploads while they are inspected (default: the system's).
+	TempDir string
 }
 
 // Service implements Steward's use cases.
@@ -100,6 +112,9 @@ func New(o Options) (*Service, error) {
 		if w, ok := o.Store.(interface{ SingleWriter() bool }); ok && w.SingleWriter() {
 			o.RetentionBatch = RetentionBatchSingleWriter
 		}
+	}
+	if o.MaxAPKSize <= 0 {
+		o.MaxAPKSize = MaxAPKSizeDefault
 	}
 	if o.RetentionPause == 0 {
 		o.RetentionPause = RetentionPauseDefault

@@ -351,7 +351,7 @@ func (db *DB) RestoreSubtree(ctx context.Context, prefix string, deletedAt, at t
 // countable are the tables whose size the privacy centre shows.
 var countable = map[string]bool{"location_points": true, "web_history": true, "security_events": true, "audit_log": true,
 	"managers": true, "devices": true, "credit_ledger": true, "device_consents": true, "device_events": true, "commands": true,
-	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true}
+	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true, "app_versions": true}
 
 // CountTable counts the rows of one of the tables the engine knows.
 func (db *DB) CountTable(ctx context.Context, table string) (int64, error) {

@@ -80,6 +80,10 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Location/PrivacySettings", testPrivacySettings},
 		{"Location/Points", testLocationPoints},
 		{"Location/ConsentsAndVisits", testConsentsAndVisits},
+		{"Apps", testApps},
+		{"Apps/Versions", testAppVersions},
+		{"Apps/Assignments", testAppAssignments},
+		{"Apps/Deployments", testAppDeployments},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})

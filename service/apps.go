@@ -1,0 +1,304 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/stewardmdm/steward"
+)
+
+// MaxAPKSizeDefault bounds an uploaded APK unless Options.MaxAPKSize says otherwise.
+const MaxAPKSizeDefault = 512 << 20
+
+// VerdictNotScanned is the scan verdict of a version checked while no
+// antivirus was configured.
+const VerdictNotScanned steward.ScanVerdict = "not_scanned"
+
+// AppUpload is one APK upload into an account's store.
+type AppUpload struct {
+	AccountID string // default: the actor's account
+	Body      io.Reader
+	// SignerOverride, when set, is the reason an administrator accepts a
+	// signing certificate different from the earlier versions'.
+	SignerOverride string
+}
+
+var errTooLarge = errors.New("upload over the size limit")
+
+// limited reads at most n bytes from r and fails with errTooLarge beyond.
+type limited struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, errTooLarge
+	}
+	return n, err
+}
+
+// UploadApp streams an APK into blob storage (through a size limit,
+// hashing it on the way, with a local copy for the inspector), inspects it
+// and records a quarantined version, creating the app on its first upload.
+// An upload the inspector rejects is deleted at once, recorded as a
+// security event with the uploader, address and reasons, and refused with
+// the reasons. EINVALID, ETOOLARGE, EFORBIDDEN, ENOTFOUND, ECONFLICT (not
+// configured, or an account deleted).
+func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVersion, error) {
+	a, acc, err := s.writableAccount(ctx, in.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.Inspector == nil || s.opts.Blobs == nil {
+		return nil, steward.Errorf(steward.ECONFLICT, "App uploads are not configured on this server.")
+	}
+	in.SignerOverride = strings.TrimSpace(in.SignerOverride)
+	if len(in.SignerOverride) > 500 {
+		return nil, steward.FieldErrorf("signer_override", "Give the reason in at most 500 characters.")
+	}
+	tmp, err := os.CreateTemp(s.opts.TempDir, "steward-upload-*.apk")
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+
+	now := s.now()
+	v := &steward.AppVersion{ID: steward.NewID(now), Status: steward.VersionQuarantined, SignerOverride: in.SignerOverride,
+		UploadedBy: a.ManagerID, UploadedByEmail: a.Email, UploadedFrom: a.IP, UploadedAt: now}
+	key := "apps/" + acc.ID + "/" + v.ID + ".apk"
+	h := sha256.New()
+	src := &limited{r: in.Body, n: s.opts.MaxAPKSize}
+	written := &counter{}
+	if err := s.opts.Blobs.Write(ctx, key, io.TeeReader(src, io.MultiWriter(h, tmp, written))); err != nil {
+		s.dropBlob(ctx, key)
+		if errors.Is(err, errTooLarge) {
+			return nil, steward.Errorf(steward.ETOOLARGE, "An APK has at most %d MiB.", s.opts.MaxAPKSize>>20)
+		}
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	v.SHA256, v.Size = hex.EncodeToString(h.Sum(nil)), written.n
+	if v.Size == 0 {
+		s.dropBlob(ctx, key)
+		return nil, steward.FieldErrorf("file", "The upload is empty.")
+	}
+	info, findings, err := s.opts.Inspector.Inspect(ctx, tmp.Name(), v.Size)
+	if err != nil {
+		s.dropBlob(ctx, key)
+		return nil, fmt.Errorf("inspect upload: %w", err)
+	}
+	var reasons []string
+	for _, f := range findings {
+		if f.Reject {
+			reasons = append(reasons, f.Message)
+		}
+	}
+	if len(reasons) == 0 && (info == nil || info.Package == "") {
+		reasons = append(reasons, "The file is not an APK whose package could be read.")
+	}
+	if len(reasons) > 0 {
+		s.dropBlob(ctx, key)
+		pkg := ""
+		if info != nil {
+			pkg = info.Package
+		}
+		s.securityEvent(ctx, steward.SecurityEvent{Kind: "app.upload_rejected", AccountID: acc.ID,
+			Detail: detail("package", pkg, "sha256", v.SHA256, "size", v.Size, "reasons", reasons, "findings", findings)})
+		return nil, steward.Errorf(steward.EINVALID, "The APK was refused: %s", strings.Join(reasons, "; "))
+	}
+	v.Info, v.Findings, v.VersionCode, v.VersionName, v.BlobKey = info, findings, info.VersionCode, info.VersionName, key
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		app, err := s.store.AppByPackage(ctx, acc.ID, info.Package)
+		if steward.ErrorCode(err) == steward.ENOTFOUND {
+			name := info.Label
+			if name == "" {
+				name = info.Package
+			}
+			app = &steward.StoreApp{ID: steward.NewID(now), AccountID: acc.ID, Package: info.Package, Name: name,
+				CreatedBy: a.ManagerID, CreatedAt: now, UpdatedAt: now}
+			err = s.store.InsertApp(ctx, app)
+		}
+		if err != nil {
+			return err
+		}
+		v.AppID = app.ID
+		if err := s.store.InsertAppVersion(ctx, v); err != nil {
+			return err
+		}
+		return s.record(ctx, acc.ID, "app.upload", "app_version", v.ID, map[string]any{"package": info.Package,
+			"version_code": v.VersionCode, "sha256": v.SHA256, "size": v.Size, "signer_override": v.SignerOverride})
+	})
+	if err != nil {
+		s.dropBlob(ctx, key)
+		return nil, err
+	}
+	return v, nil
+}
+
+type counter struct{ n int64 }
+
+func (c *counter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// dropBlob deletes a blob, logging a failure (the caller's answer matters more).
+func (s *Service) dropBlob(ctx context.Context, key string) {
+	if err := s.opts.Blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
+		s.logger.Error("delete blob", "key", key, "err", err)
+	}
+}
+
+// ScanApps is the apps.scan job: it scans the quarantined versions not
+// scanned yet and decides them. A clean version is deployed where its app
+// is required; an infected or statically refused one is rejected, its blob
+// deleted and a security event recorded; an unscannable one stays
+// quarantined with the reason; a scanner error leaves it for the next run.
+func (s *Service) ScanApps(ctx context.Context) (string, error) {
+	if s.opts.Blobs == nil {
+		return "", nil
+	}
+	vs, err := s.store.QuarantinedVersions(ctx, 20)
+	if err != nil {
+		return "", err
+	}
+	var clean, rejected, held, failed int
+	for _, v := range vs {
+		outcome, err := s.scanVersion(ctx, v)
+		switch {
+		case err != nil:
+			failed++
+			s.logger.Warn("scan app version; retried next run", "version", v.ID, "err", err)
+		case outcome == steward.VersionClean:
+			clean++
+		case outcome == steward.VersionRejected:
+			rejected++
+		default:
+			held++
+		}
+	}
+	if len(vs) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%d clean, %d rejected, %d kept in quarantine, %d to retry", clean, rejected, held, failed), nil
+}
+
+func (s *Service) scanVersion(ctx context.Context, v *steward.AppVersion) (steward.AppVersionStatus, error) {
+	app, err := s.store.AppByID(ctx, v.AppID)
+	if err != nil {
+		return "", err
+	}
+	result := steward.ScanResult{Verdict: VerdictNotScanned, Detail: "No antivirus is configured: static checks only."}
+	if s.opts.Scanner != nil {
+		b, err := s.opts.Blobs.Open(ctx, v.BlobKey)
+		if err != nil {
+			return "", err
+		}
+		result, err = s.opts.Scanner.Scan(ctx, b)
+		b.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	now := s.now()
+	v.Scan, v.ScannedAt = &result, &now
+	var reasons []string
+	switch result.Verdict {
+	case steward.ScanInfected:
+		reasons = append(reasons, "The antivirus found "+result.Signature+".")
+	case steward.ScanUnscannable:
+		v.Reasons = []string{"The antivirus could not scan it: " + result.Detail}
+		return steward.VersionQuarantined, s.store.UpdateAppVersion(ctx, v)
+	case steward.ScanClean, VerdictNotScanned:
+	default:
+		return "", fmt.Errorf("scan %s: unknown verdict %q", v.ID, result.Verdict)
+	}
+	if len(reasons) == 0 {
+		r, err := s.historyChecks(ctx, v)
+		if err != nil {
+			return "", err
+		}
+		reasons = r
+	}
+	if len(reasons) > 0 {
+		key := v.BlobKey
+		v.Status, v.Reasons, v.BlobKey = steward.VersionRejected, reasons, ""
+		if err := s.store.UpdateAppVersion(ctx, v); err != nil {
+			return "", err
+		}
+		s.dropBlob(ctx, key)
+		s.securityEvent(ctx, steward.SecurityEvent{Kind: "app.version_rejected", AccountID: app.AccountID,
+			ManagerID: v.UploadedBy, Email: v.UploadedByEmail, IP: v.UploadedFrom,
+			Detail: detail("package", app.Package, "version_id", v.ID, "version_code", v.VersionCode, "sha256", v.SHA256,
+				"reasons", reasons, "scan", result)})
+		return steward.VersionRejected, nil
+	}
+	v.Status, v.Reasons = steward.VersionClean, nil
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.UpdateAppVersion(ctx, v); err != nil {
+			return err
+		}
+		if err := s.record(ctx, app.AccountID, "app.version_clean", "app_version", v.ID,
+			map[string]any{"package": app.Package, "version_code": v.VersionCode, "scan": result}); err != nil {
+			return err
+		}
+		_, err := s.deployRequired(ctx, app)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return steward.VersionClean, nil
+}
+
+// historyChecks compares a version with the app's clean versions: its
+// version code must be higher, and its signers the same unless an
+// administrator recorded a reason to accept a new one.
+func (s *Service) historyChecks(ctx context.Context, v *steward.AppVersion) ([]string, error) {
+	vs, err := s.store.ListAppVersions(ctx, v.AppID)
+	if err != nil {
+		return nil, err
+	}
+	var latest *steward.AppVersion
+	for _, o := range vs {
+		if o.ID != v.ID && o.Status == steward.VersionClean && (latest == nil || o.VersionCode > latest.VersionCode) {
+			latest = o
+		}
+	}
+	if latest == nil {
+		return nil, nil
+	}
+	var reasons []string
+	if v.VersionCode <= latest.VersionCode {
+		reasons = append(reasons, fmt.Sprintf("The version code %d does not increase on the clean version %d.", v.VersionCode, latest.VersionCode))
+	}
+	if !slices.Equal(signers(v.Info), signers(latest.Info)) && v.SignerOverride == "" {
+		reasons = append(reasons, "The signing certificate differs from the earlier versions' (an administrator may accept it with a reason).")
+	}
+	return reasons, nil
+}
+
+func signers(info *steward.APKInfo) []string {
+	if info == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range info.Signers {
+		out = append(out, s.CertSHA256)
+	}
+	slices.Sort(out)
+	return out
+}

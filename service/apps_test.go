@@ -1,0 +1,203 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/blobstore"
+	"github.com/stewardmdm/steward/protocol"
+	"github.com/stewardmdm/steward/service"
+)
+
+// fakeInspector is a test-only APKInspector: the file's text is
+// "package code signer [debuggable]"; anything else is "not an APK".
+type fakeInspector struct{}
+
+func (fakeInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return nil, []steward.APKFinding{{Code: "not_zip", Message: "The file is not a zip archive.", Reject: true}}, nil
+	}
+	var code int64
+	for _, c := range f[1] {
+		code = code*10 + int64(c-'0')
+	}
+	info := &steward.APKInfo{Package: f[0], VersionCode: code, Signers: []steward.APKSigner{{CertSHA256: f[2]}}}
+	if len(f) > 3 && f[3] == "debuggable" {
+		return info, []steward.APKFinding{{Code: "debuggable", Message: "A debuggable build cannot be released.", Reject: true}}, nil
+	}
+	return info, nil, nil
+}
+
+// fakeScanner is a test-only VirusScanner: a stream containing EICAR is infected.
+type fakeScanner struct{}
+
+func (fakeScanner) Scan(_ context.Context, r io.Reader) (steward.ScanResult, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return steward.ScanResult{}, err
+	}
+	if strings.Contains(string(b), "EICAR") {
+		return steward.ScanResult{Verdict: steward.ScanInfected, Signature: "Eicar-Test-Signature", Engine: "fake"}, nil
+	}
+	return steward.ScanResult{Verdict: steward.ScanClean, Engine: "fake"}, nil
+}
+
+type appEnv struct {
+	*env
+	blobs *blobstore.Bucket
+	dir   string
+}
+
+func runApps(t *testing.T, fn func(t *testing.T, e *appEnv)) {
+	dir := t.TempDir()
+	blobs, err := blobstore.OpenDir(dir)
+	must(t, err)
+	runWith(t, service.Options{Inspector: fakeInspector{}, Scanner: fakeScanner{}, Blobs: blobs}, func(t *testing.T, e *env) {
+		fn(t, &appEnv{env: e, blobs: blobs, dir: dir})
+	})
+}
+
+// blobCount counts the files in blob storage under the account's folder.
+func (e *appEnv) blobCount(t *testing.T, acc *steward.Account) int {
+	entries, err := os.ReadDir(e.dir + "/apps/" + acc.ID)
+	if os.IsNotExist(err) {
+		return 0
+	}
+	must(t, err)
+	n := 0
+	for _, x := range entries {
+		if !strings.HasSuffix(x.Name(), ".attrs") {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *appEnv) scan(t *testing.T) {
+	t.Helper()
+	_, err := e.svc.ScanApps(e.ctx)
+	must(t, err)
+}
+
+func (e *appEnv) upload(t *testing.T, m *member, acc *steward.Account, body, override string) (*steward.AppVersion, error) {
+	e.tick()
+	return e.svc.UploadApp(m.ctx, service.AppUpload{AccountID: acc.ID, Body: strings.NewReader(body), SignerOverride: override})
+}
+
+func (e *appEnv) version(t *testing.T, id string) *steward.AppVersion {
+	v, err := e.db.AppVersionByID(e.ctx, id)
+	must(t, err)
+	return v
+}
+
+func TestAppUploadRejected(t *testing.T) {
+	runApps(t, func(t *testing.T, e *appEnv) {
+		w := e.world(t)
+		for _, body := range []string{"random bytes", "com.example.app 1 key1 debuggable"} {
+			_, err := e.upload(t, w.c1, w.C1, body, "")
+			wantCode(t, err, steward.EINVALID)
+		}
+		diff(t, "blobs after rejected uploads", e.blobCount(t, w.C1), 0)
+		evs := e.events(t, "app.upload_rejected")
+		diff(t, "security events", len(evs), 2)
+		if evs[0].Email != "owner@c-one.test" || evs[0].IP == "" || !strings.Contains(string(evs[0].Detail), "reasons") {
+			t.Errorf("security event lacks the uploader, address or reasons: %+v", evs[0])
+		}
+		apps, err := e.db.ListApps(e.ctx, "/", nil)
+		must(t, err)
+		diff(t, "apps after rejected uploads", len(apps), 0)
+	})
+}
+
+func TestAppQuarantineAndScan(t *testing.T) {
+	runApps(t, func(t *testing.T, e *appEnv) {
+		w := e.world(t)
+		v1, err := e.upload(t, w.c1, w.C1, "com.example.app 1 key1", "")
+		must(t, err)
+		diff(t, "status after upload", v1.Status, steward.VersionQuarantined)
+		e.scan(t)
+		diff(t, "status after scan", e.version(t, v1.ID).Status, steward.VersionClean)
+
+		// Infected: rejected, blob deleted, security event.
+		bad, err := e.upload(t, w.c1, w.C1, "com.example.app 2 key1 EICAR", "")
+		must(t, err)
+		e.scan(t)
+		got := e.version(t, bad.ID)
+		diff(t, "infected status", got.Status, steward.VersionRejected)
+		if len(got.Reasons) == 0 || !strings.Contains(got.Reasons[0], "Eicar") {
+			t.Errorf("reasons = %q, want the signature", got.Reasons)
+		}
+		diff(t, "blobs after the infected upload", e.blobCount(t, w.C1), 1)
+		diff(t, "rejection events", len(e.events(t, "app.version_rejected")), 1)
+
+		// The version code must increase.
+		same, err := e.upload(t, w.c1, w.C1, "com.example.app 1 key1", "")
+		must(t, err)
+		// A new signer is refused unless overridden with a reason.
+		signer, err := e.upload(t, w.c1, w.C1, "com.example.app 3 key2", "")
+		must(t, err)
+		overridden, err := e.upload(t, w.c1, w.C1, "com.example.app 4 key2", "key rotated in 2025, ticket 42")
+		must(t, err)
+		e.scan(t)
+		diff(t, "same version code", e.version(t, same.ID).Status, steward.VersionRejected)
+		diff(t, "new signer", e.version(t, signer.ID).Status, steward.VersionRejected)
+		diff(t, "new signer with a reason", e.version(t, overridden.ID).Status, steward.VersionClean)
+	})
+}
+
+func TestAppAssignAndDelete(t *testing.T) {
+	runApps(t, func(t *testing.T, e *appEnv) {
+		w := e.world(t)
+		inC1 := e.device(t, w.C1, "a")
+		inC2 := e.device(t, w.C2, "b")
+		v, err := e.upload(t, w.c1, w.C1, "com.example.app 1 key1", "")
+		must(t, err)
+
+		// Assigned before the version is clean: nothing is queued yet.
+		_, err = e.svc.AssignApp(w.c1.ctx, v.AppID, service.AppAssign{AccountID: w.C1.ID, Mode: steward.AssignRequired})
+		must(t, err)
+		cmds, err := e.db.ListCommands(e.ctx, "/", steward.CommandFilter{})
+		must(t, err)
+		diff(t, "commands before the scan", len(cmds), 0)
+		// Another client's device is out of reach.
+		_, err = e.svc.AssignApp(w.c1.ctx, v.AppID, service.AppAssign{DeviceID: inC2.ID, Mode: steward.AssignRequired})
+		wantCode(t, err, steward.ENOTFOUND)
+
+		e.scan(t)
+		cmds, err = e.db.ListCommands(e.ctx, "/", steward.CommandFilter{})
+		must(t, err)
+		if len(cmds) != 1 || cmds[0].DeviceID != inC1.ID || cmds[0].Type != steward.CmdInstallApp {
+			t.Fatalf("commands after the scan = %+v, want one install_app for the client's device", cmds)
+		}
+		var p protocol.AppPayload
+		must(t, json.Unmarshal(cmds[0].Payload, &p))
+		if p.SHA256 != v.SHA256 || !strings.HasSuffix(p.URL, "/device/v1/apps/"+v.ID+"/download") {
+			t.Errorf("payload = %+v", p)
+		}
+		// The device reports the install: the deployment follows.
+		dev := &service.Device{ID: inC1.ID, AccountID: inC1.AccountID, AccountPath: w.C1.Path}
+		must(t, e.svc.CommandResult(e.ctx, dev, cmds[0].ID, &protocol.CommandResult{Status: protocol.ResultSucceeded}))
+		deps, err := e.db.ListDeployments(e.ctx, v.AppID, "/")
+		must(t, err)
+		if len(deps) != 1 || deps[0].Status != steward.DeployInstalled {
+			t.Errorf("deployments = %+v, want one installed", deps)
+		}
+
+		// Deleting the app deletes its blobs at once.
+		wantCode(t, e.svc.DeleteApp(w.c2.ctx, v.AppID), steward.ENOTFOUND)
+		must(t, e.svc.DeleteApp(w.c1.ctx, v.AppID))
+		diff(t, "blobs after delete", e.blobCount(t, w.C1), 0)
+		_, err = e.db.AppByID(e.ctx, v.AppID)
+		wantCode(t, err, steward.ENOTFOUND)
+	})
+}
