@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/stewardmdm/steward/apk"
+	"github.com/stewardmdm/steward/scan"
 	"github.com/stewardmdm/steward/server"
 	"github.com/stewardmdm/steward/store"
 )
@@ -145,6 +147,16 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "public URL of the server, for links in mail (STEWARD_BASE_URL)")
 	fs.StringVar(&cfg.SMTP, "smtp", env("SMTP", ""), "SMTP URL smtp://user:pass@host:587?from=addr; empty logs mail instead (STEWARD_SMTP)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("TRUST_PROXY"), "believe X-Forwarded-For from a reverse proxy (STEWARD_TRUST_PROXY)")
+	fs.StringVar(&cfg.BlobURL, "blob-url", env("BLOB_URL", ""), "where uploaded APKs are kept: a gocloud.dev URL such as s3://bucket?region=…; empty for <data>/blobs (STEWARD_BLOB_URL)")
+	clamd := fs.String("clamd", env("CLAMD", ""), "ClamAV daemon for antivirus scans of uploads: unix:/run/clamav/clamd.ctl or tcp:host:3310; empty for static checks only (STEWARD_CLAMD)")
+	clamdMax := fs.Int64("clamd-stream-max", 0, "clamd's StreamMaxLength in bytes, if known: larger uploads are marked unscannable without sending them (STEWARD_CLAMD_STREAM_MAX)")
+	if v := getenv("STEWARD_CLAMD_STREAM_MAX"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("STEWARD_CLAMD_STREAM_MAX: %w", err)
+		}
+		*clamdMax = n
+	}
 	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (STEWARD_LOG_LEVEL)")
 	logFormat := fs.String("log-format", env("LOG_FORMAT", "text"), "text or json (STEWARD_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
@@ -154,6 +166,16 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout,
 		return cfg, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg.AdminEmail, cfg.AdminPassword = getenv("STEWARD_ADMIN_EMAIL"), getenv("STEWARD_ADMIN_PASSWORD")
+	// Every upload is parsed and checked; the antivirus scan runs when a
+	// clamd is configured.
+	cfg.Inspector = apk.New(apk.Options{})
+	if *clamd != "" {
+		c, err := scan.NewClamd(scan.Options{Address: *clamd, StreamMaxLength: *clamdMax})
+		if err != nil {
+			return cfg, nil, fmt.Errorf("--clamd: %w", err)
+		}
+		cfg.Scanner = c
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return cfg, nil, fmt.Errorf("--log-level: %w", err)
