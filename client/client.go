@@ -128,7 +128,10 @@ type request struct {
 	path   string // below /api/v1, already escaped: "/accounts/01h…"
 	query  url.Values
 	body   any // sent as JSON when non-nil
-	noAuth bool
+	// raw, when set, is sent as it is (streamed) with contentType.
+	raw         io.Reader
+	contentType string
+	noAuth      bool
 }
 
 // do performs the request and decodes a successful response into out
@@ -146,6 +149,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		}
 		body = bytes.NewReader(b)
 	}
+	if r.raw != nil {
+		body = r.raw
+	}
 	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.op, err)
@@ -153,6 +159,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	req.Header.Set("Accept", "application/json")
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.raw != nil {
+		req.Header.Set("Content-Type", r.contentType)
 	}
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)

@@ -24,6 +24,9 @@ const (
 	PathCommandResult = "/device/v1/commands/{id}/result"
 	PathCredential    = "/device/v1/credential" // POST rotates the credential
 	PathPush          = "/device/v1/push"       // WebSocket
+	// PathAppDownload serves an assigned, clean APK (GET, Range allowed);
+	// install_app and update_app carry its URL.
+	PathAppDownload = "/device/v1/apps/{version}/download"
 )
 
 // Limits the server enforces.

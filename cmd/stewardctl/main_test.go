@@ -36,7 +36,8 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	s, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminEmail: adminEmail, AdminPassword: adminPassword,
-		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: slog.New(slog.DiscardHandler), NoJobs: true})
+		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: slog.New(slog.DiscardHandler), NoJobs: true,
+		Inspector: textInspector{}})
 	if err != nil {
 		t.Fatal(err)
 	}

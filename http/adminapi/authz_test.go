@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/protocol"
@@ -158,10 +159,21 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An app in the foreign client's store, shared, assigned to its device.
+	now := time.Now()
+	app := &steward.StoreApp{ID: steward.NewID(now), AccountID: c2, Package: "com.zeta.secret", Name: "Zeta Secret App",
+		Shared: true, CreatedAt: now, UpdatedAt: now}
+	if err := s.DB.InsertApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	assignment := &steward.AppAssignment{ID: steward.NewID(now), AppID: app.ID, DeviceID: enr.DeviceID, Mode: steward.AssignRequired, CreatedAt: now}
+	if err := s.DB.PutAssignment(ctx, assignment); err != nil {
+		t.Fatal(err)
+	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
-		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID}
+		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
-		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason"}
+		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App"}
 
 	// The fingerprint of the foreign subtree, read with platform rights.
 	w.finger = func(t *testing.T) string {
@@ -201,6 +213,13 @@ func newWorld(t *testing.T) *world {
 		for _, h := range hs {
 			fmt.Fprintf(&b, "hold %s %v|", h.ID, h.ReleasedAt)
 		}
+		if d, err := svc.GetApp(ctx, w.foreign["app"]); err == nil {
+			fmt.Fprintf(&b, "app %s %s %v assignments=%d versions=%d|", d.ID, d.Name, d.Shared, len(d.Assignments), len(d.Versions))
+		} else {
+			fmt.Fprintf(&b, "app gone: %v|", err)
+		}
+		apps, _ := svc.ListApps(ctx)
+		fmt.Fprintf(&b, "apps=%d|", len(apps))
 		devs, _ := svc.Commands(ctx, steward.CommandFilter{AccountID: c2, Limit: 100})
 		fmt.Fprintf(&b, "commands=%d|", len(devs))
 		return b.String()

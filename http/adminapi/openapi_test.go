@@ -36,7 +36,7 @@ func newSpecServer(t *testing.T) *server.Server {
 	t.Helper()
 	s, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminEmail: "admin@example.com",
 		AdminPassword: "a-long-password-1", Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1},
-		Logger: slog.New(slog.DiscardHandler), NoJobs: true})
+		Logger: slog.New(slog.DiscardHandler), NoJobs: true, Inspector: textInspector{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,6 +491,7 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 		want: 201}).decode(t, &ritaToken)
 	exerciseFleet(c, fleetActors{admin: tok, rita: ritaToken.Secret, ivan: ivanToken.Secret,
 		platform: me.Account.ID, reseller: reseller.ID, client: client.ID})
+	exerciseApps(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 
 	// Status and moves.
 	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + client.ID + "/status", token: tok, want: 200,

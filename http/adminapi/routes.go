@@ -4,7 +4,7 @@ import "net/http"
 
 // routeTable is every admin API route. Path parameters are named after the
 // kind of object they hold ({account}, {manager}, {token}, {device},
-// {command}, {code}, {hold}), which is how the
+// {command}, {code}, {hold}, {app}, {assignment}), which is how the
 // authorisation test finds a foreign object to put in each.
 func (a *API) routeTable() []Route {
 	return []Route{
@@ -64,6 +64,14 @@ func (a *API) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/activation-codes", Summary: "List activation codes", handler: a.listCodes},
 		{Method: "POST", Pattern: "/api/v1/activation-codes", Status: http.StatusCreated, Summary: "Issue an activation code", handler: a.createCode},
 		{Method: "POST", Pattern: "/api/v1/activation-codes/{code}/revoke", Summary: "Revoke an activation code", handler: a.revokeCode},
+
+		{Method: "GET", Pattern: "/api/v1/apps", Summary: "List the apps of the caller's store", handler: a.listApps},
+		{Method: "POST", Pattern: "/api/v1/apps", Status: http.StatusCreated, Summary: "Upload an APK (quarantined until scanned)", handler: a.uploadApp},
+		{Method: "GET", Pattern: "/api/v1/apps/{app}", Summary: "Get an app with its versions and assignments", handler: a.getApp},
+		{Method: "DELETE", Pattern: "/api/v1/apps/{app}", Summary: "Delete an app and its APK files", handler: a.deleteApp},
+		{Method: "POST", Pattern: "/api/v1/apps/{app}/assignments", Status: http.StatusCreated, Summary: "Assign an app to an account or device", handler: a.assignApp},
+		{Method: "DELETE", Pattern: "/api/v1/apps/{app}/assignments/{assignment}", Summary: "Remove an assignment (uninstalls where nothing else assigns the app)", handler: a.unassignApp},
+		{Method: "GET", Pattern: "/api/v1/apps/{app}/deployments", Summary: "An app's deployments with status counts", handler: a.appDeployments},
 
 		{Method: "GET", Pattern: "/api/v1/audit", Summary: "Read the audit log", handler: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/security-events", Summary: "Read security events (platform admin)", handler: a.listSecurityEvents},

@@ -38,12 +38,16 @@ type fleet struct {
 
 const pw = "a-long-password-1"
 
-func newFleet(t *testing.T, db *store.DB, credits int64) *fleet {
+func newFleet(t *testing.T, db *store.DB, credits int64, opts ...func(*server.Config)) *fleet {
 	t.Helper()
 	ctx := context.Background()
 	clock := testutil.NewClock()
-	s, err := server.NewWithStore(ctx, server.Config{AdminEmail: "admin@example.com", AdminPassword: pw, Clock: clock,
-		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: testutil.Logger(), NoJobs: true}, db)
+	cfg := server.Config{AdminEmail: "admin@example.com", AdminPassword: pw, Clock: clock, DataDir: t.TempDir(),
+		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: testutil.Logger(), NoJobs: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s, err := server.NewWithStore(ctx, cfg, db)
 	if err != nil {
 		t.Fatal(err)
 	}

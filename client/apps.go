@@ -1,0 +1,120 @@
+package client
+
+import (
+	"context"
+	"io"
+	"net/url"
+
+	"github.com/stewardmdm/steward"
+)
+
+// AppDetail is a store app with its versions (newest first) and the
+// assignments the caller sees.
+type AppDetail struct {
+	steward.StoreApp
+	Versions    []*steward.AppVersion    `json:"versions"`
+	Assignments []*steward.AppAssignment `json:"assignments"`
+}
+
+// AppAssign assigns an app to an account's subtree or to one device.
+type AppAssign struct {
+	AccountID string             `json:"account_id,omitempty"`
+	DeviceID  string             `json:"device_id,omitempty"`
+	Mode      steward.AssignMode `json:"mode"`
+}
+
+// AppDeployments is an app's deployments per version × device, with the
+// number of devices in each status of their newest deployment.
+type AppDeployments struct {
+	Items  []*steward.AppDeployment         `json:"items"`
+	Counts map[steward.DeploymentStatus]int `json:"counts"`
+}
+
+// UploadApp streams an APK into an account's store (the caller's when
+// accountID is empty). signerOverride, when set, is the reason to accept a
+// signing certificate different from the earlier versions'. The version is
+// quarantined until scanned. EINVALID (refused, with the reasons),
+// ETOOLARGE, EFORBIDDEN, ENOTFOUND, ECONFLICT.
+func (c *Client) UploadApp(ctx context.Context, accountID string, apk io.Reader, signerOverride string) (*steward.AppVersion, error) {
+	q := url.Values{}
+	setIf(q, "account_id", accountID)
+	setIf(q, "signer_override", signerOverride)
+	var v steward.AppVersion
+	if err := c.do(ctx, request{op: "upload app", method: "POST", path: "/apps", query: q, raw: apk,
+		contentType: "application/vnd.android.package-archive"}, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// Apps lists the apps of the caller's store and those shared with it.
+func (c *Client) Apps(ctx context.Context) ([]*steward.StoreApp, error) {
+	var l Page[*steward.StoreApp]
+	if err := c.do(ctx, request{op: "list apps", method: "GET", path: "/apps"}, &l); err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+// App returns an app with its versions and assignments. ENOTFOUND.
+func (c *Client) App(ctx context.Context, id string) (*AppDetail, error) {
+	p, err := pathID("app", id)
+	if err != nil {
+		return nil, err
+	}
+	var d AppDetail
+	if err := c.do(ctx, request{op: "get app", method: "GET", path: "/apps/" + p}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// DeleteApp deletes an app and its APK files. EFORBIDDEN, ENOTFOUND.
+func (c *Client) DeleteApp(ctx context.Context, id string) error {
+	p, err := pathID("app", id)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, request{op: "delete app", method: "DELETE", path: "/apps/" + p}, nil)
+}
+
+// AssignApp assigns an app to an account or device. EINVALID, EFORBIDDEN,
+// ENOTFOUND.
+func (c *Client) AssignApp(ctx context.Context, id string, in AppAssign) (*steward.AppAssignment, error) {
+	p, err := pathID("app", id)
+	if err != nil {
+		return nil, err
+	}
+	var as steward.AppAssignment
+	if err := c.do(ctx, request{op: "assign app", method: "POST", path: "/apps/" + p + "/assignments", body: in}, &as); err != nil {
+		return nil, err
+	}
+	return &as, nil
+}
+
+// UnassignApp removes an assignment; devices nothing else assigns the app
+// to uninstall it. EFORBIDDEN, ENOTFOUND.
+func (c *Client) UnassignApp(ctx context.Context, id, assignmentID string) error {
+	p, err := pathID("app", id)
+	if err != nil {
+		return err
+	}
+	q, err := pathID("assignment", assignmentID)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, request{op: "unassign app", method: "DELETE", path: "/apps/" + p + "/assignments/" + q}, nil)
+}
+
+// AppDeployments returns an app's deployments on the caller's devices. ENOTFOUND.
+func (c *Client) AppDeployments(ctx context.Context, id string) (*AppDeployments, error) {
+	p, err := pathID("app", id)
+	if err != nil {
+		return nil, err
+	}
+	var d AppDeployments
+	if err := c.do(ctx, request{op: "app deployments", method: "GET", path: "/apps/" + p + "/deployments"}, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/client"
+)
+
+func (a *app) appsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "apps",
+		Short: "Upload, list, show and assign the apps of your private store",
+	}
+	cmd.AddCommand(a.appsUploadCmd(), a.appsListCmd(), a.appsShowCmd(), a.appsAssignCmd())
+	return cmd
+}
+
+func (a *app) appsUploadCmd() *cobra.Command {
+	var account, override string
+	cmd := &cobra.Command{
+		Use:   "upload FILE",
+		Short: "Upload an APK; it stays quarantined until scanned clean",
+		Example: `  stewardctl apps upload timesheet-2.4.apk --account 01j…
+  stewardctl apps upload timesheet-2.5.apk --signer-override "Rotated the release key (ticket 4711)"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			v, err := c.UploadApp(cmd.Context(), account, f, override)
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(v)
+			}
+			pkg := ""
+			if v.Info != nil {
+				pkg = v.Info.Package
+			}
+			return keyValues(a.stdout, "app", v.AppID, "version", v.ID, "package", pkg,
+				"version code", strconv.FormatInt(v.VersionCode, 10), "sha256", v.SHA256, "status", string(v.Status))
+		},
+	}
+	cmd.Flags().StringVar(&account, "account", "", "the account whose store receives it (default: yours)")
+	cmd.Flags().StringVar(&override, "signer-override", "", "your reason to accept a signing certificate different from earlier versions'")
+	return cmd
+}
+
+func (a *app) appsListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List your store's apps and those shared with you",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			apps, err := c.Apps(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return printList(a, apps, 0, func(x *steward.StoreApp) string { return x.ID })
+			}
+			t := newTable(a.stdout, "ID", "PACKAGE", "NAME", "ACCOUNT", "SHARED", "UPDATED")
+			for _, x := range apps {
+				t.row(x.ID, x.Package, x.Name, x.AccountID, strconv.FormatBool(x.Shared), when(x.UpdatedAt))
+			}
+			return t.flush()
+		},
+	}
+}
+
+func (a *app) appsShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show APP",
+		Short: "Show an app: its versions with their scan status and reasons, and its assignments",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			d, err := c.App(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(d)
+			}
+			if err := keyValues(a.stdout, "id", d.ID, "package", d.Package, "name", d.Name, "account", d.AccountID,
+				"shared", strconv.FormatBool(d.Shared)); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, "\nVersions:")
+			t := newTable(a.stdout, "ID", "CODE", "NAME", "STATUS", "UPLOADED", "SIGNER", "REASONS")
+			for _, v := range d.Versions {
+				signer := ""
+				if v.Info != nil && len(v.Info.Signers) > 0 {
+					signer = v.Info.Signers[0].CertSHA256
+				}
+				t.row(v.ID, strconv.FormatInt(v.VersionCode, 10), v.VersionName, string(v.Status), when(v.UploadedAt),
+					signer, strings.Join(v.Reasons, "; "))
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, "\nAssignments:")
+			t = newTable(a.stdout, "ID", "ACCOUNT", "DEVICE", "MODE", "CREATED")
+			for _, as := range d.Assignments {
+				t.row(as.ID, as.AccountID, as.DeviceID, string(as.Mode), when(as.CreatedAt))
+			}
+			return t.flush()
+		},
+	}
+}
+
+func (a *app) appsAssignCmd() *cobra.Command {
+	var in client.AppAssign
+	var required bool
+	cmd := &cobra.Command{
+		Use:   "assign APP",
+		Short: "Assign an app to an account (and everything below it) or a device",
+		Long: `Assign an app to an account (and everything below it) or one device.
+--required installs it on the devices it reaches once a version is clean;
+otherwise it is only offered.`,
+		Example: `  stewardctl apps assign 01j… --account 01j… --required
+  stewardctl apps assign 01j… --device 01j…`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			in.Mode = steward.AssignAvailable
+			if required {
+				in.Mode = steward.AssignRequired
+			}
+			as, err := c.AssignApp(cmd.Context(), args[0], in)
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(as)
+			}
+			return keyValues(a.stdout, "assignment", as.ID, "account", as.AccountID, "device", as.DeviceID, "mode", string(as.Mode))
+		},
+	}
+	cmd.Flags().StringVar(&in.AccountID, "account", "", "assign to this account and everything below it")
+	cmd.Flags().StringVar(&in.DeviceID, "device", "", "assign to this device")
+	cmd.Flags().BoolVar(&required, "required", false, "install it (default: only offer it)")
+	cmd.MarkFlagsOneRequired("account", "device")
+	cmd.MarkFlagsMutuallyExclusive("account", "device")
+	return cmd
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/client"
+)
+
+// textInspector is a test-only APKInspector: a file reading "package code"
+// is that package and version; anything else is not an APK.
+type textInspector struct{}
+
+func (textInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return nil, []steward.APKFinding{{Code: "not_zip", Message: "The file is not a zip archive.", Reject: true}}, nil
+	}
+	var code int64
+	for _, c := range f[1] {
+		code = code*10 + int64(c-'0')
+	}
+	return &steward.APKInfo{Package: f[0], VersionCode: code, Signers: []steward.APKSigner{{CertSHA256: "k"}}}, nil, nil
+}
+
+// TestAppsCommands uploads an APK, lists and shows the app, and assigns it,
+// all through the CLI; a refused upload says why.
+func TestAppsCommands(t *testing.T) {
+	h := newHarness(t)
+	h.login()
+	acc := decode[steward.Account](t, h.ok("", "accounts", "create", "--name", "Store Client", "--kind", "client", "--json"))
+	dir := t.TempDir()
+	apk := filepath.Join(dir, "timesheet.apk")
+	if err := os.WriteFile(apk, []byte("com.example.timesheet 42"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v := decode[steward.AppVersion](t, h.ok("", "apps", "upload", apk, "--account", acc.ID, "--json"))
+	if v.Status != steward.VersionQuarantined || v.VersionCode != 42 {
+		t.Fatalf("uploaded %+v", v)
+	}
+	bad := filepath.Join(dir, "bad.apk")
+	if err := os.WriteFile(bad, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if stderr := h.fail(1, "", "apps", "upload", bad, "--account", acc.ID); !strings.Contains(stderr, "not a zip archive") {
+		t.Errorf("a refused upload: %s", stderr)
+	}
+
+	if out := h.ok("", "apps", "list"); !strings.Contains(out, "com.example.timesheet") || !strings.Contains(out, v.AppID) {
+		t.Errorf("apps list:\n%s", out)
+	}
+	as := decode[steward.AppAssignment](t, h.ok("", "apps", "assign", v.AppID, "--account", acc.ID, "--required", "--json"))
+	if as.Mode != steward.AssignRequired || as.AccountID != acc.ID {
+		t.Errorf("assignment %+v", as)
+	}
+	out := h.ok("", "apps", "show", v.AppID)
+	if !strings.Contains(out, v.ID) || !strings.Contains(out, "quarantined") || !strings.Contains(out, as.ID) || !strings.Contains(out, "required") {
+		t.Errorf("apps show:\n%s", out)
+	}
+	d := decode[client.AppDetail](t, h.ok("", "apps", "show", v.AppID, "--json"))
+	if len(d.Versions) != 1 || len(d.Assignments) != 1 {
+		t.Errorf("apps show --json: %+v", d)
+	}
+	h.fail(exitUsage, "", "apps", "assign", v.AppID)
+}

@@ -1,0 +1,71 @@
+package adminapi_test
+
+import (
+	"context"
+	"os"
+	"strings"
+
+	"github.com/stewardmdm/steward"
+)
+
+// textInspector is a test-only APKInspector: a file reading "package
+// code" is that package and version; anything else is not an APK. The
+// real inspector is tested in package apk.
+type textInspector struct{}
+
+func (textInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return nil, []steward.APKFinding{{Code: "not_zip", Message: "The file is not a zip archive.", Reject: true}}, nil
+	}
+	var code int64
+	for _, c := range f[1] {
+		code = code*10 + int64(c-'0')
+	}
+	return &steward.APKInfo{Package: f[0], VersionCode: code, Signers: []steward.APKSigner{{CertSHA256: "k"}}},
+		[]steward.APKFinding{{Code: "dangerous_permission", Message: "Asks for the camera."}}, nil
+}
+
+// exerciseApps drives the app store routes as rita, an owner of reseller,
+// and ivan, read-only in its client.
+func exerciseApps(c *specClient, rita, ivan, reseller, client, unknown string) {
+	t := c.t
+	t.Helper()
+	const apk = "application/vnd.android.package-archive"
+	var v steward.AppVersion
+	c.do(specCall{method: "POST", path: "/api/v1/apps?account_id=" + reseller, token: rita, want: 201,
+		body: "com.example.timesheet 7", contentType: apk}).decode(t, &v)
+	if v.Status != steward.VersionQuarantined || v.Info == nil || v.Info.Package != "com.example.timesheet" {
+		t.Errorf("upload: %+v, want a quarantined version of com.example.timesheet", v)
+	}
+	c.do(specCall{method: "POST", path: "/api/v1/apps?signer_override=New+release+key", token: rita, want: 201,
+		body: "com.example.timesheet 8", contentType: "application/octet-stream"})
+	c.do(specCall{method: "POST", path: "/api/v1/apps?account_id=" + reseller, token: rita, want: 400, body: "garbage", contentType: apk})
+	c.do(specCall{method: "POST", path: "/api/v1/apps?account_id=" + unknown, token: rita, want: 404, body: "com.example.x 1", contentType: apk})
+	c.do(specCall{method: "POST", path: "/api/v1/apps", token: ivan, want: 403, body: "com.example.x 1", contentType: apk})
+
+	var apps struct{ Items []steward.StoreApp }
+	c.do(specCall{method: "GET", path: "/api/v1/apps", token: rita, want: 200}).decode(t, &apps)
+	if len(apps.Items) != 1 || apps.Items[0].ID != v.AppID {
+		t.Errorf("GET /api/v1/apps: %+v, want the one app", apps.Items)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/apps", token: ivan, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID, token: rita, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/apps/" + unknown, token: rita, want: 404})
+	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID, token: ivan, want: 404}) // not shared
+
+	var as steward.AppAssignment
+	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 201,
+		body: map[string]any{"account_id": client, "mode": "required"}}).decode(t, &as)
+	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 400, badRequest: true,
+		body: map[string]any{"account_id": client, "mode": "sometimes"}})
+	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID + "/deployments", token: rita, want: 200})
+	c.do(specCall{method: "DELETE", path: "/api/v1/apps/" + v.AppID + "/assignments/" + as.ID, token: rita, want: 204})
+	c.do(specCall{method: "DELETE", path: "/api/v1/apps/" + v.AppID + "/assignments/" + as.ID, token: rita, want: 404})
+	c.do(specCall{method: "DELETE", path: "/api/v1/apps/" + v.AppID, token: rita, want: 204})
+	c.do(specCall{method: "DELETE", path: "/api/v1/apps/" + v.AppID, token: rita, want: 404})
+}
