@@ -129,3 +129,18 @@ func ownershipName(o steward.Ownership) string {
 	}
 	return string(o)
 }
+
+// formatBytes writes a size in the largest binary unit that keeps it at
+// least 1: 6.4 MiB.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 3; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGT"[exp])
+}

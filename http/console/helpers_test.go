@@ -34,16 +34,21 @@ type env struct {
 
 // newEnv starts a server. With an empty adminPassword the first admin gets a
 // generated one-time password (in e.out) and no admin context is made.
-func newEnv(t testing.TB, adminPassword string) *env {
+// Options change the server's configuration before it starts.
+func newEnv(t testing.TB, adminPassword string, options ...func(*server.Config)) *env {
 	t.Helper()
 	out := &bytes.Buffer{}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminEmail: adminEmail,
+	cfg := server.Config{DataDir: t.TempDir(), AdminEmail: adminEmail,
 		AdminPassword: adminPassword, Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1},
-		Logger: logger, NoJobs: true, Out: out})
+		Logger: logger, NoJobs: true, Out: out}
+	for _, o := range options {
+		o(&cfg)
+	}
+	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,6 +133,7 @@ var labels = map[string]string{
 	"subscription_end": "Subscription end", "token": "Link", "confirm_name": "Confirmation",
 	"q": "Search", "online": "Online", "ownership": "Ownership", "type": "Command", "title": "Title", "body": "Message",
 	"message": "Lock screen message", "package": "Package", "confirm_support_id": "Support ID", "account_id": "Client account",
+	"target": "Target", "mode": "Mode", "confirm_package": "Confirmation",
 	"seats": "Seats", "valid_days": "Valid for (days)", "note": "Note", "confirm_delete": "Confirmation",
 }
 
@@ -298,6 +299,8 @@ var funcs = template.FuncMap{
 	"cmdName":    commandName,
 	"cmdSummary": commandSummary,
 	"ownership":  ownershipName,
+	"dangerous":  isDangerous,
+	"bytes":      formatBytes,
 	"deref": func(p any) any {
 		switch v := p.(type) {
 		case *int:

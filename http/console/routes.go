@@ -44,6 +44,13 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/devices/{device}/web-history", h: c.webHistoryPage},
 		{method: "POST", pattern: "/console/commands/{command}/cancel", h: c.cancelCommand},
 
+		{method: "GET", pattern: "/console/apps", h: c.apps},
+		{method: "GET", pattern: "/console/apps/{app}", h: c.appPage},
+		{method: "POST", pattern: "/console/apps/{app}/assignments", h: c.assignApp},
+		{method: "POST", pattern: "/console/apps/{app}/assignments/{assignment}/delete", h: c.unassignApp},
+		{method: "GET", pattern: "/console/apps/{app}/delete", h: c.deleteAppPage},
+		{method: "POST", pattern: "/console/apps/{app}/delete", h: c.deleteApp},
+
 		{method: "GET", pattern: "/console/codes", h: c.codes},
 		{method: "POST", pattern: "/console/codes", h: c.createCode},
 		{method: "POST", pattern: "/console/codes/{code}/revoke", h: c.revokeCode},

@@ -31,6 +31,73 @@
   document.addEventListener("focusin", function (ev) {
     if (ev.target.hasAttribute && ev.target.hasAttribute("data-select-on-focus")) ev.target.select();
   });
+  // Upload an APK with a progress bar: the file goes to the admin API as
+  // the raw request body, with the session cookie and the CSRF token. On
+  // success the browser opens the app's page; a refusal shows the API's
+  // reasons.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var url = form.getAttribute && form.getAttribute("data-upload");
+    if (!url) return;
+    ev.preventDefault();
+    var input = form.querySelector('input[type="file"]');
+    var error = form.querySelector("#upload-error");
+    var box = form.querySelector(".upload-progress");
+    var bar = form.querySelector("progress");
+    var status = form.querySelector("#upload-status");
+    var button = form.querySelector('button[type="submit"]');
+    var fail = function (msg) {
+      error.textContent = msg;
+      error.hidden = false;
+      error.setAttribute("tabindex", "-1");
+      error.focus();
+      button.disabled = false;
+    };
+    error.hidden = true;
+    if (!input.files || input.files.length === 0) {
+      fail("Choose an APK file to upload.");
+      return;
+    }
+    var file = input.files[0];
+    var q = [];
+    ["account_id", "signer_override"].forEach(function (name) {
+      var field = form.elements[name];
+      if (field && field.value.trim() !== "") q.push(name + "=" + encodeURIComponent(field.value.trim()));
+    });
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url + (q.length ? "?" + q.join("&") : ""));
+    xhr.setRequestHeader("Content-Type", "application/vnd.android.package-archive");
+    xhr.setRequestHeader("X-CSRF-Token", form.getAttribute("data-csrf"));
+    xhr.setRequestHeader("Accept", "application/json");
+    bar.max = file.size || 1;
+    bar.value = 0;
+    box.hidden = false;
+    button.disabled = true;
+    status.textContent = "0 %";
+    xhr.upload.onprogress = function (e) {
+      if (!e.lengthComputable) return;
+      bar.max = e.total;
+      bar.value = e.loaded;
+      status.textContent = Math.floor(100 * e.loaded / e.total) + " %";
+    };
+    xhr.upload.onload = function () {
+      bar.value = bar.max;
+      status.textContent = "Uploaded; checking the APK…";
+    };
+    xhr.onerror = function () { fail("The upload failed: the connection to the server was lost."); };
+    xhr.onload = function () {
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status === 201 && body && body.app_id) {
+        status.textContent = "Done.";
+        window.location.assign("/console/apps/" + encodeURIComponent(body.app_id));
+        return;
+      }
+      box.hidden = true;
+      fail(body && body.error && body.error.message ? body.error.message : "The upload failed (HTTP " + xhr.status + ").");
+    };
+    xhr.send(file);
+  });
   // Move focus to the first form error, so keyboard and screen-reader
   // users land where the problem is.
   window.addEventListener("DOMContentLoaded", function () {

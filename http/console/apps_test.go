@@ -1,0 +1,175 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/server"
+	"github.com/stewardmdm/steward/service"
+)
+
+// textInspector is a test-only APKInspector: a file whose first line reads
+// "package code" is that package and version, asking for the camera
+// (dangerous) and the network; anything else is not an APK. The real
+// inspector is tested in package apk with real APKs.
+type textInspector struct{}
+
+func (textInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	var code int64
+	if len(f) == 2 {
+		code, err = strconv.ParseInt(f[1], 10, 64)
+	}
+	if len(f) != 2 || err != nil {
+		return nil, []steward.APKFinding{{Code: "not_zip", Message: "The file is not a zip archive.", Reject: true}}, nil
+	}
+	perms := []string{"android.permission.CAMERA", "android.permission.INTERNET"}
+	return &steward.APKInfo{Package: f[0], VersionCode: code, VersionName: "1." + f[1], Label: "Timesheet", MinSDK: 24, TargetSDK: 34,
+			Permissions: perms, Dangerous: perms[:1], Schemes: []string{"v2"},
+			Signers: []steward.APKSigner{{CertSHA256: "5f1c0ffee0ddba11", Subject: "CN=Acme Release"}}},
+		[]steward.APKFinding{{Code: "dangerous_permission", Message: "Asks for the camera."}}, nil
+}
+
+func withInspector(c *server.Config) { c.Inspector = textInspector{} }
+
+// upload uploads a text "APK" through the service as ctx's login.
+func (e *env) upload(ctx context.Context, accountID, body string) *steward.AppVersion {
+	e.t.Helper()
+	v, err := e.svc.UploadApp(ctx, service.AppUpload{AccountID: accountID, Body: strings.NewReader(body)})
+	if err != nil {
+		e.t.Fatalf("upload %q: %v", body, err)
+	}
+	return v
+}
+
+// TestAppPages: the owner's reseller sees the app in the list and on its
+// page (quarantined, the dangerous permission marked, the signer), assigns
+// it to an account, unassigns it, and deletes it only with the package
+// name typed.
+func TestAppPages(t *testing.T) {
+	e := newEnv(t, adminPassword, withInspector)
+	f := e.fleet()
+	nora := e.actor("nora@northwind.example", f.pwNorth)
+	v := e.upload(nora, f.northClient.ID, "com.acme.timesheet 7")
+	app := "/console/apps/" + v.AppID
+
+	c := e.client()
+	tok := c.signIn("nora@northwind.example", f.pwNorth).csrf(t)
+	want(t, "the list", c.get("/console/apps"), http.StatusOK, "com.acme.timesheet", "Timesheet", "1.7", "badge-v-quarantined",
+		"Acme Logistics", `data-upload="/api/v1/apps"`, `id="upload-progress"`)
+	want(t, "the app", c.get(app), http.StatusOK, "quarantined", "CN=Acme Release", "5f1c0ffee0ddba11", "v2",
+		`⚠ <code>android.permission.CAMERA</code>`, "1 dangerous", "not scanned yet", "Asks for the camera.")
+	if p := c.get(app); strings.Contains(p.body, "⚠ <code>android.permission.INTERNET") {
+		t.Error("a normal permission is marked dangerous")
+	}
+
+	p := c.post(app+"/assignments", url.Values{"csrf_token": {tok}, "target": {"account"}, "account_id": {f.northClient.ID}, "mode": {"available"}})
+	want(t, "assign", p, http.StatusOK, "The app is assigned.", "available")
+	d, err := e.svc.GetApp(nora, v.AppID)
+	if err != nil || len(d.Assignments) != 1 || d.Assignments[0].AccountID != f.northClient.ID {
+		t.Fatalf("after assigning: %+v (%v)", d, err)
+	}
+	p = c.post(app+"/assignments", url.Values{"csrf_token": {tok}, "target": {"device"}, "device_id": {""}, "mode": {"required"}})
+	want(t, "assign to no device", p, http.StatusBadRequest, "Check the field")
+	p = c.post(app+"/assignments/"+d.Assignments[0].ID+"/delete", url.Values{"csrf_token": {tok}})
+	want(t, "unassign", p, http.StatusOK, "The assignment is removed", "Not assigned.")
+
+	p = c.post(app+"/delete", url.Values{"csrf_token": {tok}, "confirm_package": {"com.acme"}})
+	want(t, "delete with a wrong confirmation", p, http.StatusBadRequest, "Type the package name, com.acme.timesheet, to confirm")
+	if _, err := e.svc.GetApp(nora, v.AppID); err != nil {
+		t.Fatalf("a wrong confirmation deleted the app: %v", err)
+	}
+	p = c.post(app+"/delete", url.Values{"csrf_token": {tok}, "confirm_package": {"com.acme.timesheet"}})
+	want(t, "delete", p, http.StatusOK, "Timesheet is deleted", "No apps yet.")
+	if _, err := e.svc.GetApp(nora, v.AppID); steward.ErrorCode(err) != steward.ENOTFOUND {
+		t.Errorf("after deleting, the app reads %v", err)
+	}
+}
+
+// TestForeignAppIsNotFound: another reseller neither lists the app nor
+// reaches any of its pages or forms, and changes nothing.
+func TestForeignAppIsNotFound(t *testing.T) {
+	e := newEnv(t, adminPassword, withInspector)
+	f := e.fleet()
+	nora := e.actor("nora@northwind.example", f.pwNorth)
+	v := e.upload(nora, f.northClient.ID, "com.acme.timesheet 7")
+	as, err := e.svc.AssignApp(nora, v.AppID, service.AppAssign{AccountID: f.northClient.ID, Mode: steward.AssignAvailable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := "/console/apps/" + v.AppID
+
+	c := e.client()
+	tok := c.signIn("sam@southwind.example", f.pwSouth).csrf(t)
+	if p := c.get("/console/apps"); strings.Contains(p.body, "timesheet") || !strings.Contains(p.body, "No apps yet") {
+		t.Error("another reseller's app is listed")
+	}
+	for _, path := range []string{app, app + "/delete"} {
+		if p := c.get(path); p.status != http.StatusNotFound || strings.Contains(p.body, "timesheet") || strings.Contains(p.body, "Acme") {
+			t.Errorf("GET %s: status %d, want a 404 that names nothing", path, p.status)
+		}
+	}
+	for path, form := range map[string]url.Values{
+		app + "/assignments":                      {"target": {"account"}, "account_id": {f.south.ID}, "mode": {"required"}},
+		app + "/assignments/" + as.ID + "/delete": {},
+		app + "/delete":                           {"confirm_package": {"com.acme.timesheet"}},
+	} {
+		form.Set("csrf_token", tok)
+		if p := c.post(path, form); p.status != http.StatusNotFound {
+			t.Errorf("POST %s: status %d, want 404", path, p.status)
+		}
+	}
+	d, err := e.svc.GetApp(nora, v.AppID)
+	if err != nil || len(d.Assignments) != 1 {
+		t.Errorf("a foreign reseller changed the app: %+v (%v)", d, err)
+	}
+}
+
+// TestReadOnlySeesNoAppForms: a read-only login reads the store but gets
+// no upload, assign, unassign or delete form, and its posts are refused.
+func TestReadOnlySeesNoAppForms(t *testing.T) {
+	e := newEnv(t, adminPassword, withInspector)
+	f := e.fleet()
+	nora := e.actor("nora@northwind.example", f.pwNorth)
+	v := e.upload(nora, f.northClient.ID, "com.acme.timesheet 7")
+	as, err := e.svc.AssignApp(nora, v.AppID, service.AppAssign{AccountID: f.northClient.ID, Mode: steward.AssignAvailable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := "/console/apps/" + v.AppID
+	pw := e.login(f.north.ID, "viewer@northwind.example", steward.RoleReadOnly)
+	c := e.client()
+	tok := c.signIn("viewer@northwind.example", pw).csrf(t)
+	for _, path := range []string{"/console/apps", app} {
+		p := c.get(path)
+		want(t, path, p, http.StatusOK, "com.acme.timesheet")
+		if n := strings.Count(p.body, `method="post"`); n != 1 || strings.Contains(p.body, "data-upload") || strings.Contains(p.body, "/delete") {
+			t.Errorf("a read-only login sees forms on %s (%d POST forms besides sign-out)", path, n-1)
+		}
+	}
+	for path, form := range map[string]url.Values{
+		app + "/assignments":                      {"target": {"account"}, "account_id": {f.northClient.ID}, "mode": {"required"}},
+		app + "/assignments/" + as.ID + "/delete": {},
+		app + "/delete":                           {"confirm_package": {"com.acme.timesheet"}},
+	} {
+		form.Set("csrf_token", tok)
+		if p := c.post(path, form); p.status != http.StatusForbidden || !strings.Contains(p.body, "can only read") {
+			t.Errorf("POST %s by a read-only login: status %d, want 403 saying why", path, p.status)
+		}
+	}
+	if d, err := e.svc.GetApp(nora, v.AppID); err != nil || len(d.Assignments) != 1 || d.Assignments[0].Mode != steward.AssignAvailable {
+		t.Errorf("a read-only login changed the app: %+v (%v)", d, err)
+	}
+}
