@@ -80,10 +80,7 @@
       bar.value = e.loaded;
       status.textContent = Math.floor(100 * e.loaded / e.total) + " %";
     };
-    xhr.upload.onload = function () {
-      bar.value = bar.max;
-      status.textContent = "Uploaded; checking the APK…";
-    };
+    xhr.upload.onload = function () { status.textContent = "Uploaded; checking the APK…"; };
     xhr.onerror = function () { fail("The upload failed: the connection to the server was lost."); };
     xhr.onload = function () {
       var body = null;
