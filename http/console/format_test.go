@@ -16,10 +16,12 @@ func TestFormats(t *testing.T) {
 		ago(now, now.Add(10*time.Second)), ago(now, now.Add(-30*time.Second)), ago(now, now.Add(-5*time.Minute)),
 		ago(now, now.Add(-3*time.Hour)), ago(now, now.Add(-50*time.Hour)), ago(now, now.Add(-90*24*time.Hour)),
 		duration(59), duration(3600 + 5*60), duration(3*86400 + 4*3600 + 59),
+		formatBytes(512), formatBytes(6_710_886), formatBytes(3 << 30),
 	}
-	want := []string{"just now", "just now", "5 min ago", "3 h ago", "2 days ago", "2026-08-25", "0 min", "1 h 5 min", "3 d 4 h"}
+	want := []string{"just now", "just now", "5 min ago", "3 h ago", "2 days ago", "2026-08-25", "0 min", "1 h 5 min", "3 d 4 h",
+		"512 B", "6.4 MiB", "3.0 GiB"}
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("ago and duration (-want +got):\n%s", d)
+		t.Errorf("ago, duration and sizes (-want +got):\n%s", d)
 	}
 }
 
