@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"io"
 	"testing"
 
@@ -102,5 +103,59 @@ func TestAppStoreListShowUnassignDownload(t *testing.T) {
 		deps, err = e.svc.ListAppDeployments(w.r1.ctx, app.ID)
 		must(t, err)
 		diff(t, "uninstalled count", deps.Counts[steward.DeployUninstalled], 1)
+	})
+}
+
+// TestShareApp: a reseller's app reaches its client only once the reseller
+// shares it; the client cannot share or unshare it, nor can a read-only
+// manager of the reseller; each change is audited.
+func TestShareApp(t *testing.T) {
+	share := func(e *appEnv, ctx context.Context, id string, shared bool) (*steward.StoreApp, error) {
+		return e.svc.UpdateApp(ctx, id, service.AppUpdate{Shared: &shared})
+	}
+	runApps(t, func(t *testing.T, e *appEnv) {
+		w := e.world(t)
+		v, err := e.upload(t, w.r1, w.R1, "com.example.shared 1 key1", "")
+		must(t, err)
+		sees := func(m *member) bool {
+			t.Helper()
+			apps, err := e.svc.ListApps(m.ctx)
+			must(t, err)
+			for _, a := range apps {
+				if a.ID == v.AppID {
+					return true
+				}
+			}
+			return false
+		}
+		diff(t, "client sees the app before sharing", sees(w.c1), false)
+		_, err = e.svc.GetApp(w.c1.ctx, v.AppID)
+		wantCode(t, err, steward.ENOTFOUND)
+		_, err = share(e, w.c1.ctx, v.AppID, true)
+		wantCode(t, err, steward.ENOTFOUND)
+		reader := e.manager(t, w.admin, w.R1, "reader@r-one.test", steward.RoleReadOnly)
+		_, err = share(e, reader.ctx, v.AppID, true)
+		wantCode(t, err, steward.EFORBIDDEN)
+
+		app, err := share(e, w.r1.ctx, v.AppID, true)
+		must(t, err)
+		diff(t, "shared flag", app.Shared, true)
+		a := e.lastAudit(t)
+		diff(t, "audit", a.Action+" "+a.TargetID, "app.share "+v.AppID)
+		diff(t, "client sees the app once shared", sees(w.c1), true)
+		diff(t, "another reseller's client sees it", sees(w.r2), false)
+		_, err = e.svc.GetApp(w.c1.ctx, v.AppID)
+		must(t, err)
+		// A client may assign it to its own devices, not change it.
+		_, err = share(e, w.c1.ctx, v.AppID, false)
+		wantCode(t, err, steward.EFORBIDDEN)
+		e.scan(t)
+		_, err = e.svc.AssignApp(w.c1.ctx, v.AppID, service.AppAssign{AccountID: w.C1.ID, Mode: steward.AssignAvailable})
+		must(t, err)
+
+		_, err = share(e, w.r1.ctx, v.AppID, false)
+		must(t, err)
+		diff(t, "audit", e.lastAudit(t).Action, "app.unshare")
+		diff(t, "client sees the app once unshared", sees(w.c1), false)
 	})
 }
