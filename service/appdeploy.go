@@ -146,15 +146,25 @@ func (s *Service) AssignApp(ctx context.Context, appID string, in AppAssign) (*s
 	if err != nil {
 		return nil, err
 	}
-	s.queuedCommands(queued)
+	s.queuedCommands(ctx, queued)
 	return as, nil
 }
 
-// queuedCommands lets devices waiting on the poll know they have commands.
-func (s *Service) queuedCommands(cs []*steward.Command) {
+// queuedCommands delivers commands queued by a deployment as SendCommand
+// does: pushed to the devices holding a push socket (recorded as
+// delivered), and the long polls woken; the others get them at their next
+// check-in.
+func (s *Service) queuedCommands(ctx context.Context, cs []*steward.Command) {
+	if len(cs) == 0 {
+		return
+	}
 	for _, c := range cs {
 		s.pending.queued(c.DeviceID)
 	}
+	p := s.newPusher(ctx)
+	p.add(cs)
+	p.finish()
+	p.markPushed(cs)
 }
 
 // targets lists the devices an assignment reaches.
