@@ -118,3 +118,19 @@ func (c *Client) AppDeployments(ctx context.Context, id string) (*AppDeployments
 	}
 	return &d, nil
 }
+
+// ShareApp shares an app down its owner's subtree (shared true) or stops
+// sharing it, and returns the app. Only write roles of the owner account or
+// of an account above it may. EFORBIDDEN, ENOTFOUND.
+func (c *Client) ShareApp(ctx context.Context, id string, shared bool) (*steward.StoreApp, error) {
+	p, err := pathID("app", id)
+	if err != nil {
+		return nil, err
+	}
+	var app steward.StoreApp
+	if err := c.do(ctx, request{op: "share app", method: "PATCH", path: "/apps/" + p,
+		body: map[string]bool{"shared": shared}}, &app); err != nil {
+		return nil, err
+	}
+	return &app, nil
+}

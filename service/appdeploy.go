@@ -48,6 +48,42 @@ func (s *Service) ownApp(ctx context.Context, id string) (*steward.StoreApp, *st
 	return app, owner, nil
 }
 
+// AppUpdate changes an app; a nil field is left as it is.
+type AppUpdate struct {
+	// Shared shares the app down its owner's subtree (every account below
+	// sees it and may assign it to its own devices), or stops sharing it.
+	Shared *bool `json:"shared"`
+}
+
+// UpdateApp changes an app. Only write roles of the owner account, or of an
+// account above it, may. Unsharing keeps the assignments already made
+// below: they keep installing the app until removed. Audited as app.share
+// or app.unshare. EFORBIDDEN, ENOTFOUND.
+func (s *Service) UpdateApp(ctx context.Context, id string, in AppUpdate) (*steward.StoreApp, error) {
+	app, owner, err := s.ownApp(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Shared == nil || app.Shared == *in.Shared {
+		return app, nil
+	}
+	app.Shared, app.UpdatedAt = *in.Shared, s.now()
+	action := "app.share"
+	if !app.Shared {
+		action = "app.unshare"
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.UpdateApp(ctx, app); err != nil {
+			return err
+		}
+		return s.record(ctx, owner.ID, action, "app", app.ID, map[string]any{"package": app.Package})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
 // AppAssign assigns an app to an account's subtree or one device.
 type AppAssign struct {
 	AccountID string             `json:"account_id,omitempty"`
@@ -110,15 +146,25 @@ func (s *Service) AssignApp(ctx context.Context, appID string, in AppAssign) (*s
 	if err != nil {
 		return nil, err
 	}
-	s.queuedCommands(queued)
+	s.queuedCommands(ctx, queued)
 	return as, nil
 }
 
-// queuedCommands lets devices waiting on the poll know they have commands.
-func (s *Service) queuedCommands(cs []*steward.Command) {
+// queuedCommands delivers commands queued by a deployment as SendCommand
+// does: pushed to the devices holding a push socket (recorded as
+// delivered), and the long polls woken; the others get them at their next
+// check-in.
+func (s *Service) queuedCommands(ctx context.Context, cs []*steward.Command) {
+	if len(cs) == 0 {
+		return
+	}
 	for _, c := range cs {
 		s.pending.queued(c.DeviceID)
 	}
+	p := s.newPusher(ctx)
+	p.add(cs)
+	p.finish()
+	p.markPushed(cs)
 }
 
 // targets lists the devices an assignment reaches.

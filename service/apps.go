@@ -247,6 +247,7 @@ func (s *Service) scanVersion(ctx context.Context, v *steward.AppVersion) (stewa
 		return steward.VersionRejected, nil
 	}
 	v.Status, v.Reasons = steward.VersionClean, nil
+	var queued []*steward.Command
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.UpdateAppVersion(ctx, v); err != nil {
 			return err
@@ -255,12 +256,13 @@ func (s *Service) scanVersion(ctx context.Context, v *steward.AppVersion) (stewa
 			map[string]any{"package": app.Package, "version_code": v.VersionCode, "scan": result}); err != nil {
 			return err
 		}
-		_, err := s.deployRequired(ctx, app)
+		queued, err = s.deployRequired(ctx, app)
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
+	s.queuedCommands(ctx, queued)
 	return steward.VersionClean, nil
 }
 

@@ -128,7 +128,7 @@ func (s *Service) UnassignApp(ctx context.Context, appID, assignmentID string) e
 	if err != nil {
 		return err
 	}
-	s.queuedCommands(queued)
+	s.queuedCommands(ctx, queued)
 	return nil
 }
 

@@ -1,7 +1,9 @@
 package service_test
 
 import (
+	"context"
 	"io"
+	"sync"
 	"testing"
 
 	"github.com/stewardmdm/steward"
@@ -102,5 +104,117 @@ func TestAppStoreListShowUnassignDownload(t *testing.T) {
 		deps, err = e.svc.ListAppDeployments(w.r1.ctx, app.ID)
 		must(t, err)
 		diff(t, "uninstalled count", deps.Counts[steward.DeployUninstalled], 1)
+	})
+}
+
+// TestShareApp: a reseller's app reaches its client only once the reseller
+// shares it; the client cannot share or unshare it, nor can a read-only
+// manager of the reseller; each change is audited.
+func TestShareApp(t *testing.T) {
+	share := func(e *appEnv, ctx context.Context, id string, shared bool) (*steward.StoreApp, error) {
+		return e.svc.UpdateApp(ctx, id, service.AppUpdate{Shared: &shared})
+	}
+	runApps(t, func(t *testing.T, e *appEnv) {
+		w := e.world(t)
+		v, err := e.upload(t, w.r1, w.R1, "com.example.shared 1 key1", "")
+		must(t, err)
+		sees := func(m *member) bool {
+			t.Helper()
+			apps, err := e.svc.ListApps(m.ctx)
+			must(t, err)
+			for _, a := range apps {
+				if a.ID == v.AppID {
+					return true
+				}
+			}
+			return false
+		}
+		diff(t, "client sees the app before sharing", sees(w.c1), false)
+		_, err = e.svc.GetApp(w.c1.ctx, v.AppID)
+		wantCode(t, err, steward.ENOTFOUND)
+		_, err = share(e, w.c1.ctx, v.AppID, true)
+		wantCode(t, err, steward.ENOTFOUND)
+		reader := e.manager(t, w.admin, w.R1, "reader@r-one.test", steward.RoleReadOnly)
+		_, err = share(e, reader.ctx, v.AppID, true)
+		wantCode(t, err, steward.EFORBIDDEN)
+
+		app, err := share(e, w.r1.ctx, v.AppID, true)
+		must(t, err)
+		diff(t, "shared flag", app.Shared, true)
+		a := e.lastAudit(t)
+		diff(t, "audit", a.Action+" "+a.TargetID, "app.share "+v.AppID)
+		diff(t, "client sees the app once shared", sees(w.c1), true)
+		diff(t, "another reseller's client sees it", sees(w.r2), false)
+		_, err = e.svc.GetApp(w.c1.ctx, v.AppID)
+		must(t, err)
+		// A client may assign it to its own devices, not change it.
+		_, err = share(e, w.c1.ctx, v.AppID, false)
+		wantCode(t, err, steward.EFORBIDDEN)
+		e.scan(t)
+		_, err = e.svc.AssignApp(w.c1.ctx, v.AppID, service.AppAssign{AccountID: w.C1.ID, Mode: steward.AssignAvailable})
+		must(t, err)
+
+		_, err = share(e, w.r1.ctx, v.AppID, false)
+		must(t, err)
+		diff(t, "audit", e.lastAudit(t).Action, "app.unshare")
+		diff(t, "client sees the app once unshared", sees(w.c1), false)
+	})
+}
+
+// recordingSink is a device's push connection that keeps what it is sent.
+type recordingSink struct {
+	mu   sync.Mutex
+	msgs []protocol.PushMessage
+}
+
+func (r *recordingSink) Push(_ context.Context, m protocol.PushMessage) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, m)
+	return nil
+}
+
+// types lists the types of the commands pushed so far.
+func (r *recordingSink) types() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, m := range r.msgs {
+		for _, c := range m.Commands {
+			out = append(out, c.Type)
+		}
+	}
+	return out
+}
+
+// TestAppCommandsArePushed: the install an assignment queues, the update a
+// newly clean version queues, and the uninstall an unassignment queues all
+// reach a device holding a push connection at once, not at its next
+// check-in.
+func TestAppCommandsArePushed(t *testing.T) {
+	runApps(t, func(t *testing.T, e *appEnv) {
+		w := e.world(t)
+		dev := e.device(t, w.C1, "a")
+		sink := &recordingSink{}
+		defer e.svc.RegisterPush(dev.ID, sink)()
+		v, err := e.upload(t, w.c1, w.C1, "com.example.pushed 1 key1", "")
+		must(t, err)
+		e.scan(t)
+		as, err := e.svc.AssignApp(w.c1.ctx, v.AppID, service.AppAssign{DeviceID: dev.ID, Mode: steward.AssignRequired})
+		must(t, err)
+		diff(t, "pushed after the assignment", sink.types(), []string{protocol.CmdInstallApp})
+		cmds, err := e.db.ListCommands(e.ctx, "/", steward.CommandFilter{})
+		must(t, err)
+		diff(t, "the install is delivered", string(cmds[0].Status), string(steward.CommandDelivered))
+		devCtx := &service.Device{ID: dev.ID, AccountID: dev.AccountID, AccountPath: w.C1.Path}
+		must(t, e.svc.CommandResult(e.ctx, devCtx, cmds[0].ID, &protocol.CommandResult{Status: protocol.ResultSucceeded}))
+
+		_, err = e.upload(t, w.c1, w.C1, "com.example.pushed 2 key1", "")
+		must(t, err)
+		e.scan(t)
+		diff(t, "pushed after the new version is clean", sink.types(), []string{protocol.CmdInstallApp, protocol.CmdUpdateApp})
+		must(t, e.svc.UnassignApp(w.c1.ctx, v.AppID, as.ID))
+		diff(t, "pushed after the unassignment", sink.types(),
+			[]string{protocol.CmdInstallApp, protocol.CmdUpdateApp, protocol.CmdUninstallApp})
 	})
 }

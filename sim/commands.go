@@ -161,7 +161,17 @@ func (d *device) execute(ctx context.Context, c protocol.Command) {
 		d.f.recordEnd(c.ID, d.f.clock.Now(), "interrupted") // acknowledged, never finished
 		return
 	}
-	res, after := d.apply(c, fails)
+	var res protocol.CommandResult
+	var after func()
+	reason := ""
+	if !fails && d.enabled() {
+		reason = d.fetchAPK(ctx, cred, c) // an APK to install is downloaded and checked first
+	}
+	if reason != "" {
+		res = protocol.CommandResult{Status: protocol.ResultFailed, Output: reason}
+	} else {
+		res, after = d.apply(c, fails)
+	}
 	resPath := strings.Replace(protocol.PathCommandResult, "{id}", pathEscape(c.ID), 1)
 	err = d.f.retry(ctx, "result", func(ctx context.Context) error {
 		return d.f.call(ctx, http.MethodPost, resPath, cred, res, nil)
@@ -216,6 +226,11 @@ func (d *device) apply(c protocol.Command, fails bool) (protocol.CommandResult, 
 	ok := func(msg string) (protocol.CommandResult, func()) {
 		return protocol.CommandResult{Status: protocol.ResultSucceeded, Output: msg}, nil
 	}
+	// A package change is reported at once, as the package broadcast makes
+	// an agent check in.
+	changed := func(msg string) (protocol.CommandResult, func()) {
+		return protocol.CommandResult{Status: protocol.ResultSucceeded, Output: msg}, d.due
+	}
 	msgs, known := failures[c.Type]
 	switch {
 	case !known:
@@ -246,7 +261,7 @@ func (d *device) apply(c protocol.Command, fails bool) (protocol.CommandResult, 
 				d.apps = append(d.apps, app{cat: a, code: code, work: d.p.personal})
 			}
 			d.noteAdded(pl.Package)
-			return ok(fmt.Sprintf("installed %s (version code %d)", pl.Package, code))
+			return changed(fmt.Sprintf("installed %s (version code %d)", pl.Package, code))
 		case protocol.CmdUpdateApp:
 			if i < 0 {
 				return fail("package not installed: " + pl.Package)
@@ -256,7 +271,7 @@ func (d *device) apply(c protocol.Command, fails bool) (protocol.CommandResult, 
 			}
 			d.apps[i].code = max(d.apps[i].code+1, pl.VersionCode)
 			d.noteAdded(pl.Package)
-			return ok(fmt.Sprintf("updated %s to version code %d", pl.Package, d.apps[i].code))
+			return changed(fmt.Sprintf("updated %s to version code %d", pl.Package, d.apps[i].code))
 		case protocol.CmdUninstallApp:
 			if i < 0 {
 				return fail("package not installed: " + pl.Package)
@@ -266,7 +281,7 @@ func (d *device) apply(c protocol.Command, fails bool) (protocol.CommandResult, 
 			}
 			d.apps = append(d.apps[:i], d.apps[i+1:]...)
 			d.noteRemoved(pl.Package)
-			return ok("uninstalled " + pl.Package)
+			return changed("uninstalled " + pl.Package)
 		default:
 			if i < 0 {
 				return fail("package not installed: " + pl.Package)

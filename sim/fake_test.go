@@ -42,6 +42,8 @@ type fakeServer struct {
 	seq        int
 	violations []string
 	pings      atomic.Int64
+	apks       map[string][]byte // by version, at protocol.PathAppDownload
+	downloads  map[string]int    // successful downloads by device ID
 }
 
 type fakeDevice struct {
@@ -87,6 +89,7 @@ func (s *fakeServer) routes() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathCommandAck, s.ack)
 	mux.HandleFunc("POST "+protocol.PathCommandResult, s.result)
 	mux.HandleFunc("GET "+protocol.PathPush, s.push)
+	mux.HandleFunc("GET "+protocol.PathAppDownload, s.download)
 	return mux
 }
 
@@ -335,6 +338,38 @@ func (s *fakeServer) result(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveAPK offers an APK for download and returns its URL.
+func (s *fakeServer) serveAPK(version string, body []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.apks == nil {
+		s.apks, s.downloads = map[string][]byte{}, map[string]int{}
+	}
+	s.apks[version] = body
+	return s.URL + strings.Replace(protocol.PathAppDownload, "{version}", version, 1)
+}
+
+// download serves an APK to an authenticated device.
+func (s *fakeServer) download(w http.ResponseWriter, r *http.Request) {
+	d := s.auth(w, r)
+	if d == nil {
+		return
+	}
+	s.mu.Lock()
+	body, ok := s.apks[r.PathValue("version")]
+	if ok {
+		s.downloads[d.id]++
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "App version not found.")
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.android.package-archive")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
 }
 
 func (s *fakeServer) push(w http.ResponseWriter, r *http.Request) {

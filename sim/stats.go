@@ -37,6 +37,10 @@ type Stats struct {
 	PointsSent     int64 // location points the server accepted
 	VisitsSent     int64 // web visits the server accepted
 	PrivacyRefused int64 // location or web-history batches the server refused
+
+	AppDownloads     int64 // APKs downloaded whose SHA-256 matched the command's
+	AppDownloadBytes int64 // their bytes
+	AppDownloadsBad  int64 // APKs downloaded whose SHA-256 did not match
 }
 
 type counters struct {
@@ -46,6 +50,7 @@ type counters struct {
 	received, duplicates, expired, acked                atomic.Int64
 	succeeded, failed, unsupported, gone, requestErrors atomic.Int64
 	consents, points, visits, privacyRefused            atomic.Int64
+	downloads, downloadBytes, downloadsBad              atomic.Int64
 }
 
 // Stats returns the fleet's counters now.
@@ -60,6 +65,7 @@ func (f *Fleet) Stats() Stats {
 		CommandsAcked: c.acked.Load(), CommandsSucceeded: c.succeeded.Load(), CommandsFailed: c.failed.Load(),
 		CommandsUnsupported: c.unsupported.Load(), CommandsGone: c.gone.Load(), RequestErrors: c.requestErrors.Load(),
 		Consents: c.consents.Load(), PointsSent: c.points.Load(), VisitsSent: c.visits.Load(), PrivacyRefused: c.privacyRefused.Load(),
+		AppDownloads: c.downloads.Load(), AppDownloadBytes: c.downloadBytes.Load(), AppDownloadsBad: c.downloadsBad.Load(),
 	}
 }
 

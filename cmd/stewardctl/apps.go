@@ -15,9 +15,9 @@ import (
 func (a *app) appsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apps",
-		Short: "Upload, list, show and assign the apps of your private store",
+		Short: "Upload, list, show, share and assign the apps of your private store",
 	}
-	cmd.AddCommand(a.appsUploadCmd(), a.appsListCmd(), a.appsShowCmd(), a.appsAssignCmd())
+	cmd.AddCommand(a.appsUploadCmd(), a.appsListCmd(), a.appsShowCmd(), a.appsShareCmd(), a.appsAssignCmd())
 	return cmd
 }
 
@@ -165,5 +165,35 @@ otherwise it is only offered.`,
 	cmd.Flags().BoolVar(&required, "required", false, "install it (default: only offer it)")
 	cmd.MarkFlagsOneRequired("account", "device")
 	cmd.MarkFlagsMutuallyExclusive("account", "device")
+	return cmd
+}
+
+func (a *app) appsShareCmd() *cobra.Command {
+	var off bool
+	cmd := &cobra.Command{
+		Use:   "share APP",
+		Short: "Share an app with every account below yours, or stop sharing it",
+		Long: `Share an app with every account below its owner: they see it and may
+assign it to their own accounts and devices. --off stops sharing it; the
+assignments already made below stay until removed.`,
+		Example: `  stewardctl apps share 01j…
+  stewardctl apps share 01j… --off`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			x, err := c.ShareApp(cmd.Context(), args[0], !off)
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(x)
+			}
+			return keyValues(a.stdout, "app", x.ID, "package", x.Package, "shared", strconv.FormatBool(x.Shared))
+		},
+	}
+	cmd.Flags().BoolVar(&off, "off", false, "stop sharing it")
 	return cmd
 }

@@ -70,4 +70,17 @@ func TestAppsCommands(t *testing.T) {
 		t.Errorf("apps show --json: %+v", d)
 	}
 	h.fail(exitUsage, "", "apps", "assign", v.AppID)
+
+	if out := h.ok("", "apps", "share", v.AppID); !strings.Contains(out, "true") {
+		t.Errorf("apps share:\n%s", out)
+	}
+	if d := decode[client.AppDetail](t, h.ok("", "apps", "show", v.AppID, "--json")); !d.Shared {
+		t.Errorf("after apps share, shared = false")
+	}
+	if x := decode[steward.StoreApp](t, h.ok("", "apps", "share", v.AppID, "--off", "--json")); x.Shared {
+		t.Errorf("apps share --off: %+v", x)
+	}
+	if d := decode[client.AppDetail](t, h.ok("", "apps", "show", v.AppID, "--json")); d.Shared {
+		t.Errorf("after apps share --off, shared = true")
+	}
 }

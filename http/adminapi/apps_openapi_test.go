@@ -57,6 +57,17 @@ func exerciseApps(c *specClient, rita, ivan, reseller, client, unknown string) {
 	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID, token: rita, want: 200})
 	c.do(specCall{method: "GET", path: "/api/v1/apps/" + unknown, token: rita, want: 404})
 	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID, token: ivan, want: 404}) // not shared
+	c.do(specCall{method: "PATCH", path: "/api/v1/apps/" + v.AppID, token: ivan, want: 404, body: map[string]any{"shared": true}})
+	c.do(specCall{method: "PATCH", path: "/api/v1/apps/" + v.AppID, token: rita, want: 400, badRequest: true,
+		body: map[string]any{"shared": "yes"}})
+	var shared steward.StoreApp
+	c.do(specCall{method: "PATCH", path: "/api/v1/apps/" + v.AppID, token: rita, want: 200,
+		body: map[string]any{"shared": true}}).decode(t, &shared)
+	if !shared.Shared {
+		t.Errorf("PATCH shared=true answered %+v", shared)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID, token: ivan, want: 200}) // shared with its client
+	c.do(specCall{method: "PATCH", path: "/api/v1/apps/" + v.AppID, token: ivan, want: 403, body: map[string]any{"shared": false}})
 
 	var as steward.AppAssignment
 	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 201,

@@ -329,7 +329,7 @@ func (w *world) probe(t *testing.T, method, path, token, drop string) (status in
 		body["email"], body["role"], body["password"] = "probe@ours.test", "read_only", pw
 		body["device_ids"] = []string{w.foreign["device"]}
 		body["filter"] = map[string]any{"account_id": w.foreign["account"]}
-		body["type"], body["confirm"], body["seats"] = "sync", true, 1
+		body["type"], body["confirm"], body["seats"], body["shared"] = "sync", true, 1, true
 		delete(body, drop)
 	}
 	for tries := 0; ; tries++ {

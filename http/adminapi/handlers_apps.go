@@ -32,6 +32,14 @@ func (a *API) deleteApp(w http.ResponseWriter, r *http.Request) (any, error) {
 	return nil, a.svc.DeleteApp(r.Context(), r.PathValue("app"))
 }
 
+func (a *API) updateApp(w http.ResponseWriter, r *http.Request) (any, error) {
+	var in service.AppUpdate
+	if err := decode(w, r, &in); err != nil {
+		return nil, err
+	}
+	return a.svc.UpdateApp(r.Context(), r.PathValue("app"), in)
+}
+
 func (a *API) assignApp(w http.ResponseWriter, r *http.Request) (any, error) {
 	var in service.AppAssign
 	if err := decode(w, r, &in); err != nil {
