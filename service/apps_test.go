@@ -10,33 +10,10 @@ import (
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/blobstore"
+	"github.com/stewardmdm/steward/internal/testutil"
 	"github.com/stewardmdm/steward/protocol"
 	"github.com/stewardmdm/steward/service"
 )
-
-// fakeInspector is a test-only APKInspector: the file's text is
-// "package code signer [debuggable]"; anything else is "not an APK".
-type fakeInspector struct{}
-
-func (fakeInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return nil, []steward.APKFinding{{Code: "not_zip", Message: "The file is not a zip archive.", Reject: true}}, nil
-	}
-	var code int64
-	for _, c := range f[1] {
-		code = code*10 + int64(c-'0')
-	}
-	info := &steward.APKInfo{Package: f[0], VersionCode: code, Signers: []steward.APKSigner{{CertSHA256: f[2]}}}
-	if len(f) > 3 && f[3] == "debuggable" {
-		return info, []steward.APKFinding{{Code: "debuggable", Message: "A debuggable build cannot be released.", Reject: true}}, nil
-	}
-	return info, nil, nil
-}
 
 // fakeScanner is a test-only VirusScanner: a stream containing EICAR is infected.
 type fakeScanner struct{}
@@ -62,7 +39,7 @@ func runApps(t *testing.T, fn func(t *testing.T, e *appEnv)) {
 	dir := t.TempDir()
 	blobs, err := blobstore.OpenDir(dir)
 	must(t, err)
-	runWith(t, service.Options{Inspector: fakeInspector{}, Scanner: fakeScanner{}, Blobs: blobs}, func(t *testing.T, e *env) {
+	runWith(t, service.Options{Inspector: testutil.TextInspector{}, Scanner: fakeScanner{}, Blobs: blobs}, func(t *testing.T, e *env) {
 		fn(t, &appEnv{env: e, blobs: blobs, dir: dir})
 	})
 }

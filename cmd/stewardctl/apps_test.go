@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,26 +9,6 @@ import (
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/client"
 )
-
-// textInspector is a test-only APKInspector: a file reading "package code"
-// is that package and version; anything else is not an APK.
-type textInspector struct{}
-
-func (textInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return nil, []steward.APKFinding{{Code: "not_zip", Message: "The file is not a zip archive.", Reject: true}}, nil
-	}
-	var code int64
-	for _, c := range f[1] {
-		code = code*10 + int64(c-'0')
-	}
-	return &steward.APKInfo{Package: f[0], VersionCode: code, Signers: []steward.APKSigner{{CertSHA256: "k"}}}, nil, nil
-}
 
 // TestAppsCommands uploads an APK, lists and shows the app, and assigns it,
 // all through the CLI; a refused upload says why.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/client"
+	"github.com/stewardmdm/steward/internal/testutil"
 	"github.com/stewardmdm/steward/server"
 	"github.com/stewardmdm/steward/service"
 )
@@ -37,7 +38,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	s, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminEmail: adminEmail, AdminPassword: adminPassword,
 		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: slog.New(slog.DiscardHandler), NoJobs: true,
-		Inspector: textInspector{}})
+		Inspector: testutil.TextInspector{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,34 +1,8 @@
 package adminapi_test
 
 import (
-	"context"
-	"os"
-	"strings"
-
 	"github.com/stewardmdm/steward"
 )
-
-// textInspector is a test-only APKInspector: a file reading "package
-// code" is that package and version; anything else is not an APK. The
-// real inspector is tested in package apk.
-type textInspector struct{}
-
-func (textInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return nil, []steward.APKFinding{{Code: "not_zip", Message: "The file is not a zip archive.", Reject: true}}, nil
-	}
-	var code int64
-	for _, c := range f[1] {
-		code = code*10 + int64(c-'0')
-	}
-	return &steward.APKInfo{Package: f[0], VersionCode: code, Signers: []steward.APKSigner{{CertSHA256: "k"}}},
-		[]steward.APKFinding{{Code: "dangerous_permission", Message: "Asks for the camera."}}, nil
-}
 
 // exerciseApps drives the app store routes as rita, an owner of reseller,
 // and ivan, read-only in its client.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/http/adminapi"
+	"github.com/stewardmdm/steward/internal/testutil"
 	"github.com/stewardmdm/steward/openapi"
 	"github.com/stewardmdm/steward/protocol"
 	"github.com/stewardmdm/steward/server"
@@ -36,7 +37,7 @@ func newSpecServer(t *testing.T) *server.Server {
 	t.Helper()
 	s, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminEmail: "admin@example.com",
 		AdminPassword: "a-long-password-1", Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1},
-		Logger: slog.New(slog.DiscardHandler), NoJobs: true, Inspector: textInspector{}})
+		Logger: slog.New(slog.DiscardHandler), NoJobs: true, Inspector: testutil.TextInspector{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,48 +1,19 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/internal/testutil"
 	"github.com/stewardmdm/steward/server"
 	"github.com/stewardmdm/steward/service"
 )
 
-// textInspector is a test-only APKInspector: a file whose first line reads
-// "package code" is that package and version, asking for the camera
-// (dangerous) and the network; anything else is not an APK. The real
-// inspector is tested in package apk with real APKs.
-type textInspector struct{}
-
-func (textInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	f := strings.Fields(string(line))
-	var code int64
-	if len(f) == 2 {
-		code, err = strconv.ParseInt(f[1], 10, 64)
-	}
-	if len(f) != 2 || err != nil {
-		return nil, []steward.APKFinding{{Code: "not_zip", Message: "The file is not a zip archive.", Reject: true}}, nil
-	}
-	perms := []string{"android.permission.CAMERA", "android.permission.INTERNET"}
-	return &steward.APKInfo{Package: f[0], VersionCode: code, VersionName: "1." + f[1], Label: "Timesheet", MinSDK: 24, TargetSDK: 34,
-			Permissions: perms, Dangerous: perms[:1], Schemes: []string{"v2"},
-			Signers: []steward.APKSigner{{CertSHA256: "5f1c0ffee0ddba11", Subject: "CN=Acme Release"}}},
-		[]steward.APKFinding{{Code: "dangerous_permission", Message: "Asks for the camera."}}, nil
-}
-
-func withInspector(c *server.Config) { c.Inspector = textInspector{} }
+func withInspector(c *server.Config) { c.Inspector = testutil.TextInspector{} }
 
 // upload uploads a text "APK" through the service as ctx's login.
 func (e *env) upload(ctx context.Context, accountID, body string) *steward.AppVersion {

@@ -6,37 +6,16 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/internal/testutil"
 	"github.com/stewardmdm/steward/protocol"
 	"github.com/stewardmdm/steward/server"
 	"github.com/stewardmdm/steward/service"
 	"github.com/stewardmdm/steward/store"
 )
-
-// textInspector is a test-only APKInspector: a file starting with
-// "package code" is that package and version; the real inspector is
-// tested in package apk.
-type textInspector struct{}
-
-func (textInspector) Inspect(_ context.Context, path string, _ int64) (*steward.APKInfo, []steward.APKFinding, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return nil, []steward.APKFinding{{Code: "not_zip", Message: "not an APK", Reject: true}}, nil
-	}
-	var code int64
-	for _, c := range f[1] {
-		code = code*10 + int64(c-'0')
-	}
-	return &steward.APKInfo{Package: f[0], VersionCode: code, Signers: []steward.APKSigner{{CertSHA256: "k"}}}, nil, nil
-}
 
 // get downloads path with the credential and extra headers.
 func (f *fleet) get(path, cred string, header ...string) (*http.Response, []byte) {
@@ -60,7 +39,7 @@ func (f *fleet) get(path, cred string, header ...string) (*http.Response, []byte
 
 func TestAppDownload(t *testing.T) {
 	databases(t, func(t *testing.T, db *store.DB) {
-		f := newFleet(t, db, 5, func(c *server.Config) { c.Inspector = textInspector{} })
+		f := newFleet(t, db, 5, func(c *server.Config) { c.Inspector = testutil.TextInspector{} })
 		assigned, other := f.enroll("hw-1", "company"), f.enroll("hw-2", "company")
 		apk := "com.example.app 1 " + strings.Repeat("payload ", 4000)
 		svc := f.srv.Service
