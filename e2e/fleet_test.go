@@ -21,24 +21,8 @@ func TestSimulatedFleet(t *testing.T) {
 	const n = 1000
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	s, err := server.New(ctx, server.Config{DataDir: t.TempDir(), AdminEmail: "admin@example.com", AdminPassword: "a-long-password-1",
-		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: testutil.Logger(), NoJobs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	hs := httptest.NewServer(s.Handler)
-	defer hs.Close()
+	s, hs, admin := inProcessServer(t, ctx)
 	svc := s.Service
-	res, err := svc.Login(ctx, steward.LoginRequest{Email: "admin@example.com", Password: "a-long-password-1", IP: "127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth, err := svc.AuthenticateSession(ctx, res.Secret, "127.0.0.1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := steward.NewContextWithActor(ctx, auth.Actor)
 	r, err := svc.CreateAccount(admin, steward.AccountCreate{Name: "Fleet Reseller", Kind: steward.AccountReseller})
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +116,30 @@ func TestSimulatedFleet(t *testing.T) {
 	if st.CommandsDuplicate > 0 && st.CommandsSucceeded != 2*n {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+// inProcessServer starts a server on SQLite in a temporary folder, in this
+// process and without background jobs, behind an httptest server, and
+// signs its platform admin in; both close when the test ends.
+func inProcessServer(t *testing.T, ctx context.Context) (*server.Server, *httptest.Server, context.Context) {
+	t.Helper()
+	s, err := server.New(ctx, server.Config{DataDir: t.TempDir(), AdminEmail: "admin@example.com", AdminPassword: "a-long-password-1",
+		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: testutil.Logger(), NoJobs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	hs := httptest.NewServer(s.Handler)
+	t.Cleanup(hs.Close)
+	res, err := s.Service.Login(ctx, steward.LoginRequest{Email: "admin@example.com", Password: "a-long-password-1", IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := s.Service.AuthenticateSession(ctx, res.Secret, "127.0.0.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, hs, steward.NewContextWithActor(ctx, auth.Actor)
 }
 
 func waitFor(t *testing.T, ctx context.Context, what string, ok func() bool) {

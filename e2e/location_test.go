@@ -2,13 +2,11 @@ package e2e
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/internal/testutil"
-	"github.com/stewardmdm/steward/server"
 	"github.com/stewardmdm/steward/service"
 	"github.com/stewardmdm/steward/sim"
 )
@@ -21,24 +19,8 @@ func TestSimulatedFleetLocation(t *testing.T) {
 	const n = 40
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := server.New(ctx, server.Config{DataDir: t.TempDir(), AdminEmail: "admin@example.com", AdminPassword: "a-long-password-1",
-		Argon2: &service.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Logger: testutil.Logger(), NoJobs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	hs := httptest.NewServer(s.Handler)
-	defer hs.Close()
+	s, hs, admin := inProcessServer(t, ctx)
 	svc := s.Service
-	res, err := svc.Login(ctx, steward.LoginRequest{Email: "admin@example.com", Password: "a-long-password-1", IP: "127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth, err := svc.AuthenticateSession(ctx, res.Secret, "127.0.0.1", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := steward.NewContextWithActor(ctx, auth.Actor)
 	c, err := svc.CreateAccount(admin, steward.AccountCreate{Name: "Couriers", Kind: steward.AccountClient})
 	if err != nil {
 		t.Fatal(err)
