@@ -394,6 +394,18 @@ func (f *fakeServer) waitCheckIn() protocol.CheckInRequest {
 	return protocol.CheckInRequest{}
 }
 
+// forgetCheckIns discards the check-ins received so far (if any), so that
+// the next waitCheckIn waits for a new one.
+func (f *fakeServer) forgetCheckIns() {
+	for {
+		select {
+		case <-f.checkIns:
+		default:
+			return
+		}
+	}
+}
+
 // forgetConnections discards the signals of earlier connections, so that
 // the next waitConnected waits for a new one.
 func (f *fakeServer) forgetConnections() {
