@@ -152,7 +152,12 @@ type CheckInResponse struct {
 	Commands               []Command `json:"commands"`
 	Refused                []string  `json:"refused,omitempty"` // fields refused under the ownership rules
 	Privacy                *Privacy  `json:"privacy,omitempty"` // what the account enables; see privacy.go
-	ServerTime             time.Time `json:"server_time"`
+	// PolicyVersion and DirectoryVersion are the versions the device should
+	// hold; when one differs from what it has, it fetches PathPolicy or
+	// PathDirectory (see policy.go). Empty: nothing targets the device.
+	PolicyVersion    string    `json:"policy_version,omitempty"`
+	DirectoryVersion string    `json:"directory_version,omitempty"`
+	ServerTime       time.Time `json:"server_time"`
 }
 
 // Command types.
@@ -241,6 +246,8 @@ type PushMessage struct {
 	// CommandID and Error answer a SocketAck (Type PushAcked).
 	CommandID string     `json:"command_id,omitempty"`
 	Error     *PushError `json:"error,omitempty"`
+	// Refresh names what to fetch again (Type PushRefresh).
+	Refresh []string `json:"refresh,omitempty"`
 }
 
 // Error is the body of every error response.
