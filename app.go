@@ -51,12 +51,18 @@ type AppVersion struct {
 	Scan    *ScanResult `json:"scan,omitempty"`
 	// SignerOverride is the recorded reason an administrator gave to accept
 	// a signer different from the earlier versions'.
-	SignerOverride  string     `json:"signer_override,omitempty"`
-	UploadedBy      string     `json:"uploaded_by,omitempty"`
-	UploadedByEmail string     `json:"uploaded_by_email,omitempty"`
-	UploadedFrom    string     `json:"uploaded_from,omitempty"` // the uploader's IP address
-	UploadedAt      time.Time  `json:"uploaded_at"`
-	ScannedAt       *time.Time `json:"scanned_at,omitempty"`
+	SignerOverride  string    `json:"signer_override,omitempty"`
+	UploadedBy      string    `json:"uploaded_by,omitempty"`
+	UploadedByEmail string    `json:"uploaded_by_email,omitempty"`
+	UploadedFrom    string    `json:"uploaded_from,omitempty"` // the uploader's IP address
+	UploadedAt      time.Time `json:"uploaded_at"`
+	// ScannedAt is when the scans ended: set for every decided version,
+	// and for one left quarantined as unscannable. Until then the scan job
+	// tries it, and after a failed try waits until NextScanAt; ScanAttempts
+	// counts the failed tries.
+	ScannedAt    *time.Time `json:"scanned_at,omitempty"`
+	ScanAttempts int        `json:"scan_attempts,omitempty"`
+	NextScanAt   *time.Time `json:"next_scan_at,omitempty"`
 }
 
 // AssignMode says whether an assigned app is installed or only offered.
@@ -122,10 +128,11 @@ type AppStore interface {
 	// ListAppVersions lists an app's versions, newest first.
 	ListAppVersions(ctx context.Context, appID string) ([]*AppVersion, error)
 	// QuarantinedVersions lists up to limit quarantined versions not scanned
-	// yet (ScannedAt nil), oldest first.
-	QuarantinedVersions(ctx context.Context, limit int) ([]*AppVersion, error)
+	// yet (ScannedAt nil) whose next try is due at now (NextScanAt nil or
+	// not after now), oldest first.
+	QuarantinedVersions(ctx context.Context, now time.Time, limit int) ([]*AppVersion, error)
 	// UpdateAppVersion writes a version's status, blob key, reasons, scan,
-	// findings and override. ENOTFOUND.
+	// findings, override, scan time, failed tries and next try. ENOTFOUND.
 	UpdateAppVersion(ctx context.Context, v *AppVersion) error
 
 	// PutAssignment inserts or replaces (same app and target) an assignment.

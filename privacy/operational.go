@@ -58,6 +58,7 @@ var operational = []OperationalGroup{
 			"location_points.received_at", "web_history.received_at",
 			"apps.created_at", "apps.updated_at", "app_versions.uploaded_at", "app_versions.scanned_at",
 			"app_assignments.created_at", "app_deployments.created_at", "app_deployments.updated_at",
+			"app_versions.next_scan_at",
 		}},
 	{Reason: "Status flags, counters, kinds and versions the software keeps about its own rows.",
 		Columns: []string{
@@ -67,6 +68,7 @@ var operational = []OperationalGroup{
 			"devices.ownership", "devices.channel", "devices.agent_enabled", "devices.disabled_reason", "devices.refusals",
 			"device_apps.work_profile", "device_apps.system", "commands.status",
 			"legal_holds.scope", "legal_holds.category", "apps.shared", "app_versions.status",
+			"app_versions.scan_attempts",
 		}},
 	{Reason: "Account-level privacy switches (location and web-history tracking): settings of a company, not data about a person.",
 		Columns: []string{"privacy_settings.location_enabled", "privacy_settings.web_history_enabled"}},

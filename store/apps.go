@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/stewardmdm/steward"
 )
@@ -98,7 +99,7 @@ func (db *DB) exec1(ctx context.Context, op, what, id, q string, args ...any) er
 }
 
 const versionColumns = `id, app_id, version_code, version_name, sha256, size, blob_key, status, info, findings, reasons, scan,
-	signer_override, uploaded_by, uploaded_by_email, uploaded_from, uploaded_at, scanned_at`
+	signer_override, uploaded_by, uploaded_by_email, uploaded_from, uploaded_at, scanned_at, scan_attempts, next_scan_at`
 
 // jsonText encodes v for a TEXT column; nil and empty slices are NULL.
 func jsonText(v any) (any, error) {
@@ -123,12 +124,13 @@ func scanVersion(row scanner) (*steward.AppVersion, error) {
 	var v steward.AppVersion
 	var info, findings, reasons, scan sql.NullString
 	var uploaded int64
-	var scanned sql.NullInt64
+	var scanned, next sql.NullInt64
 	if err := row.Scan(&v.ID, &v.AppID, &v.VersionCode, &v.VersionName, &v.SHA256, &v.Size, &v.BlobKey, &v.Status,
-		&info, &findings, &reasons, &scan, &v.SignerOverride, &v.UploadedBy, &v.UploadedByEmail, &v.UploadedFrom, &uploaded, &scanned); err != nil {
+		&info, &findings, &reasons, &scan, &v.SignerOverride, &v.UploadedBy, &v.UploadedByEmail, &v.UploadedFrom, &uploaded, &scanned,
+		&v.ScanAttempts, &next); err != nil {
 		return nil, err
 	}
-	v.UploadedAt, v.ScannedAt = fromMs(uploaded), fromNullMs(scanned)
+	v.UploadedAt, v.ScannedAt, v.NextScanAt = fromMs(uploaded), fromNullMs(scanned), fromNullMs(next)
 	for _, c := range []struct {
 		s sql.NullString
 		v any
@@ -159,9 +161,10 @@ func (db *DB) InsertAppVersion(ctx context.Context, v *steward.AppVersion) error
 		return err
 	}
 	_, err = db.w(ctx).ExecContext(ctx, `INSERT INTO app_versions (`+versionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		v.ID, v.AppID, v.VersionCode, v.VersionName, v.SHA256, v.Size, v.BlobKey, string(v.Status),
-		docs[0], docs[1], docs[2], docs[3], v.SignerOverride, v.UploadedBy, v.UploadedByEmail, v.UploadedFrom, ms(v.UploadedAt), msPtr(v.ScannedAt))
+		docs[0], docs[1], docs[2], docs[3], v.SignerOverride, v.UploadedBy, v.UploadedByEmail, v.UploadedFrom, ms(v.UploadedAt), msPtr(v.ScannedAt),
+		v.ScanAttempts, msPtr(v.NextScanAt))
 	if isUniqueViolation(err) {
 		return steward.Errorf(steward.ECONFLICT, "version %q already exists", v.ID)
 	} else if err != nil {
@@ -188,23 +191,26 @@ func (db *DB) ListAppVersions(ctx context.Context, appID string) ([]*steward.App
 }
 
 // QuarantinedVersions lists up to n (default 20, at most 500) quarantined
-// versions not scanned yet, oldest first.
-func (db *DB) QuarantinedVersions(ctx context.Context, n int) ([]*steward.AppVersion, error) {
-	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+versionColumns+` FROM app_versions WHERE status = $1 AND scanned_at IS NULL ORDER BY id LIMIT $2`,
-		string(steward.VersionQuarantined), limit(n, 20, 500))
+// versions not scanned yet whose next try is due at now, oldest first.
+func (db *DB) QuarantinedVersions(ctx context.Context, now time.Time, n int) ([]*steward.AppVersion, error) {
+	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+versionColumns+` FROM app_versions
+		WHERE status = $1 AND scanned_at IS NULL AND (next_scan_at IS NULL OR next_scan_at <= $2) ORDER BY id LIMIT $3`,
+		string(steward.VersionQuarantined), ms(now), limit(n, 20, 500))
 	return collect(rows, err, "quarantined versions", scanVersion)
 }
 
 // UpdateAppVersion writes a version's status, blob key, documents,
-// override and scan time. ENOTFOUND.
+// override, scan time, failed tries and next try. ENOTFOUND.
 func (db *DB) UpdateAppVersion(ctx context.Context, v *steward.AppVersion) error {
 	docs, err := versionDocs(v)
 	if err != nil {
 		return err
 	}
 	return db.exec1(ctx, "update app version", "version", v.ID, `UPDATE app_versions SET status = $2, blob_key = $3,
-		info = $4, findings = $5, reasons = $6, scan = $7, signer_override = $8, scanned_at = $9 WHERE id = $1`,
-		v.ID, string(v.Status), v.BlobKey, docs[0], docs[1], docs[2], docs[3], v.SignerOverride, msPtr(v.ScannedAt))
+		info = $4, findings = $5, reasons = $6, scan = $7, signer_override = $8, scanned_at = $9, scan_attempts = $10,
+		next_scan_at = $11 WHERE id = $1`,
+		v.ID, string(v.Status), v.BlobKey, docs[0], docs[1], docs[2], docs[3], v.SignerOverride, msPtr(v.ScannedAt),
+		v.ScanAttempts, msPtr(v.NextScanAt))
 }
 
 const assignmentColumns = `id, app_id, account_id, device_id, mode, assigned_by, created_at`

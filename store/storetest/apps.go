@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stewardmdm/steward"
 )
@@ -25,6 +26,14 @@ func (f *fixture) version(t *testing.T, app *steward.StoreApp, code int64) *stew
 		UploadedBy: "m1", UploadedByEmail: "admin@example.com", UploadedFrom: "192.0.2.7", UploadedAt: now}
 	ok(t, f.db.InsertAppVersion(f.ctx, v))
 	return v
+}
+
+func appVersionIDs(vs []*steward.AppVersion) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.ID
+	}
+	return out
 }
 
 func appIDs(as []*steward.StoreApp) []string {
@@ -96,9 +105,23 @@ func testAppVersions(t *testing.T, f *fixture) {
 	v1 := f.version(t, app, 1)
 	v2 := f.version(t, app, 2)
 
-	q, err := f.db.QuarantinedVersions(f.ctx, 10)
+	q, err := f.db.QuarantinedVersions(f.ctx, f.now(), 10)
 	ok(t, err)
 	diff(t, "quarantined, oldest first", []string{q[0].ID, q[1].ID}, []string{v1.ID, v2.ID})
+
+	// A failed try puts a version off until its next try is due.
+	retry := f.now().Add(time.Minute)
+	v2.ScanAttempts, v2.NextScanAt = 3, &retry
+	ok(t, f.db.UpdateAppVersion(f.ctx, v2))
+	got, err := f.db.AppVersionByID(f.ctx, v2.ID)
+	ok(t, err)
+	diff(t, "version after a failed try", got, v2)
+	q, err = f.db.QuarantinedVersions(f.ctx, retry.Add(-time.Millisecond), 10)
+	ok(t, err)
+	diff(t, "quarantined before the retry is due", appVersionIDs(q), []string{v1.ID})
+	q, err = f.db.QuarantinedVersions(f.ctx, retry, 10)
+	ok(t, err)
+	diff(t, "quarantined once the retry is due", appVersionIDs(q), []string{v1.ID, v2.ID})
 
 	at := f.now()
 	v1.Status, v1.BlobKey, v1.ScannedAt = steward.VersionClean, "", &at
@@ -110,14 +133,14 @@ func testAppVersions(t *testing.T, f *fixture) {
 	v1.Scan = &steward.ScanResult{Verdict: steward.ScanClean, Engine: "test"}
 	v1.SignerOverride = "new key after the 2025 rotation"
 	ok(t, f.db.UpdateAppVersion(f.ctx, v1))
-	got, err := f.db.AppVersionByID(f.ctx, v1.ID)
+	got, err = f.db.AppVersionByID(f.ctx, v1.ID)
 	ok(t, err)
 	diff(t, "updated version", got, v1)
 
 	// A version scanned but left quarantined (unscannable) is not picked again.
-	v2.ScannedAt = &at
+	v2.ScannedAt, v2.NextScanAt = &at, nil
 	ok(t, f.db.UpdateAppVersion(f.ctx, v2))
-	q, err = f.db.QuarantinedVersions(f.ctx, 10)
+	q, err = f.db.QuarantinedVersions(f.ctx, f.now(), 10)
 	ok(t, err)
 	diff(t, "quarantined after the scans", len(q), 0)
 	list, err := f.db.ListAppVersions(f.ctx, app.ID)
