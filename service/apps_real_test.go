@@ -49,7 +49,8 @@ const (
 // list everything left in them.
 type realEnv struct {
 	*appEnv
-	tmp string // Options.TempDir
+	tmp     string // Options.TempDir
+	scanner steward.VirusScanner
 }
 
 // runReal runs fn once per database with the real inspector, a clamd
@@ -60,6 +61,14 @@ func runReal(t *testing.T, maxSize int64, fn func(t *testing.T, e *realEnv)) {
 	clamd := testutil.StartClamd(t)
 	scanner, err := scan.NewClamd(scan.Options{Address: clamd.Address})
 	must(t, err)
+	runStore(t, apk.New(apk.Options{}), maxSize, func() steward.VirusScanner { return scanner }, fn)
+}
+
+// runStore runs fn once per database, in parallel, with inspector, a
+// scanner from newScanner (called once per database) and fresh blob and
+// temporary folders. maxSize is the upload limit (0: the default).
+func runStore(t *testing.T, inspector steward.APKInspector, maxSize int64, newScanner func() steward.VirusScanner, fn func(t *testing.T, e *realEnv)) {
+	t.Helper()
 	for name, open := range testutil.DatabasesRaw(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -69,12 +78,13 @@ func runReal(t *testing.T, maxSize int64, fn func(t *testing.T, e *realEnv)) {
 			must(t, err)
 			t.Cleanup(func() { blobs.Close() })
 			e := &env{db: db, raw: raw, clock: testutil.NewClock(), ctx: t.Context()}
+			scanner := newScanner()
 			svc, err := service.New(service.Options{Store: db, Clock: e.clock, Logger: testutil.Logger(), BaseURL: baseURL,
 				Passwords: service.NewPasswordHasher(service.Argon2Params{Memory: 64, Time: 1, Threads: 1}),
-				Inspector: apk.New(apk.Options{}), Scanner: scanner, Blobs: blobs, TempDir: tmp, MaxAPKSize: maxSize})
+				Inspector: inspector, Scanner: scanner, Blobs: blobs, TempDir: tmp, MaxAPKSize: maxSize})
 			must(t, err)
 			e.svc = svc
-			fn(t, &realEnv{appEnv: &appEnv{env: e, blobs: blobs, dir: dir}, tmp: tmp})
+			fn(t, &realEnv{appEnv: &appEnv{env: e, blobs: blobs, dir: dir}, tmp: tmp, scanner: scanner})
 		})
 	}
 }
