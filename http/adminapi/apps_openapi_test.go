@@ -49,6 +49,14 @@ func exerciseApps(c *specClient, rita, ivan, reseller, client, unknown string) {
 	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 400, badRequest: true,
 		body: map[string]any{"account_id": client, "mode": "sometimes"}})
 	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID + "/deployments", token: rita, want: 200})
+	rescan := "/api/v1/apps/" + v.AppID + "/versions/" + v.ID + "/rescan"
+	var again steward.AppVersion
+	c.do(specCall{method: "POST", path: rescan, token: rita, want: 200}).decode(t, &again)
+	if again.ID != v.ID || again.Status != steward.VersionQuarantined || again.ScannedAt != nil {
+		t.Errorf("rescan: %+v, want the quarantined version waiting for its scan", again)
+	}
+	c.do(specCall{method: "POST", path: rescan, token: ivan, want: 403}) // shared with its client, not its to change
+	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/versions/" + unknown + "/rescan", token: rita, want: 404})
 	c.do(specCall{method: "DELETE", path: "/api/v1/apps/" + v.AppID + "/assignments/" + as.ID, token: rita, want: 204})
 	c.do(specCall{method: "DELETE", path: "/api/v1/apps/" + v.AppID + "/assignments/" + as.ID, token: rita, want: 404})
 	c.do(specCall{method: "DELETE", path: "/api/v1/apps/" + v.AppID, token: rita, want: 204})

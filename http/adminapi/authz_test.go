@@ -170,10 +170,19 @@ func newWorld(t *testing.T) *world {
 	if err := s.DB.PutAssignment(ctx, assignment); err != nil {
 		t.Fatal(err)
 	}
+	// A version of it kept in quarantine as unscannable: a rescan that
+	// leaked would clear its scan.
+	scanned := now
+	version := &steward.AppVersion{ID: steward.NewID(now), AppID: app.ID, VersionCode: 3, SHA256: strings.Repeat("ab", 32), Size: 9,
+		BlobKey: "apps/" + c2 + "/zeta.apk", Status: steward.VersionQuarantined, UploadedAt: now, ScannedAt: &scanned,
+		Scan: &steward.ScanResult{Verdict: steward.ScanUnscannable, Detail: "zeta scan detail"}}
+	if err := s.DB.InsertAppVersion(ctx, version); err != nil {
+		t.Fatal(err)
+	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
-		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID}
+		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID, "version": version.ID}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
-		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App"}
+		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App", "zeta scan detail"}
 
 	// The fingerprint of the foreign subtree, read with platform rights.
 	w.finger = func(t *testing.T) string {
@@ -215,6 +224,9 @@ func newWorld(t *testing.T) *world {
 		}
 		if d, err := svc.GetApp(ctx, w.foreign["app"]); err == nil {
 			fmt.Fprintf(&b, "app %s %s %v assignments=%d versions=%d|", d.ID, d.Name, d.Shared, len(d.Assignments), len(d.Versions))
+			for _, v := range d.Versions {
+				fmt.Fprintf(&b, "version %s %s %v %d %v|", v.ID, v.Status, v.ScannedAt, v.ScanAttempts, v.Scan)
+			}
 		} else {
 			fmt.Fprintf(&b, "app gone: %v|", err)
 		}

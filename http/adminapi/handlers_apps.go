@@ -55,3 +55,7 @@ func (a *API) unassignApp(w http.ResponseWriter, r *http.Request) (any, error) {
 func (a *API) appDeployments(w http.ResponseWriter, r *http.Request) (any, error) {
 	return a.svc.ListAppDeployments(r.Context(), r.PathValue("app"))
 }
+
+func (a *API) rescanAppVersion(w http.ResponseWriter, r *http.Request) (any, error) {
+	return a.svc.RescanAppVersion(r.Context(), r.PathValue("app"), r.PathValue("version"))
+}

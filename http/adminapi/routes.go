@@ -73,6 +73,7 @@ func (a *API) routeTable() []Route {
 		{Method: "POST", Pattern: "/api/v1/apps/{app}/assignments", Status: http.StatusCreated, Summary: "Assign an app to an account or device", handler: a.assignApp},
 		{Method: "DELETE", Pattern: "/api/v1/apps/{app}/assignments/{assignment}", Summary: "Remove an assignment (uninstalls where nothing else assigns the app)", handler: a.unassignApp},
 		{Method: "GET", Pattern: "/api/v1/apps/{app}/deployments", Summary: "An app's deployments with status counts", handler: a.appDeployments},
+		{Method: "POST", Pattern: "/api/v1/apps/{app}/versions/{version}/rescan", Summary: "Put a quarantined version back in the scan queue", handler: a.rescanAppVersion},
 
 		{Method: "GET", Pattern: "/api/v1/audit", Summary: "Read the audit log", handler: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/security-events", Summary: "Read security events (platform admin)", handler: a.listSecurityEvents},
