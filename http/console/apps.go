@@ -204,6 +204,16 @@ func (c *Console) unassignApp(w http.ResponseWriter, r *http.Request, p *page) (
 	return redirect(appURL(id)+"#assignments", "The assignment is removed; devices it alone reached uninstall the app.")
 }
 
+// rescanVersion puts a quarantined version back in the scan queue.
+func (c *Console) rescanVersion(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
+	id := r.PathValue("app")
+	v, err := c.svc.RescanAppVersion(r.Context(), id, r.PathValue("version"))
+	if err != nil {
+		return nil, err
+	}
+	return redirect(appURL(id)+"#version-"+v.ID, "The version is back in the scan queue: the next scan run, within seconds, scans it.")
+}
+
 // deleteAppPage asks for the package name before deleting an app.
 func (c *Console) deleteAppPage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
 	d, err := c.svc.GetApp(r.Context(), r.PathValue("app"))

@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -142,5 +144,60 @@ func TestReadOnlySeesNoAppForms(t *testing.T) {
 	}
 	if d, err := e.svc.GetApp(nora, v.AppID); err != nil || len(d.Assignments) != 1 || d.Assignments[0].Mode != steward.AssignAvailable {
 		t.Errorf("a read-only login changed the app: %+v (%v)", d, err)
+	}
+}
+
+// downScanner is an antivirus that cannot be reached.
+type downScanner struct{}
+
+func (downScanner) Scan(context.Context, io.Reader) (steward.ScanResult, error) {
+	return steward.ScanResult{}, errors.New("clamd: connect to tcp:clamav.internal:3310: connection refused")
+}
+
+// TestAppRescanButton: a version whose scan failed shows the failed scans
+// and the next attempt, and its owner's admin puts it back in the queue
+// with "Scan again"; a read-only login gets no such button, and another
+// reseller's post is not found.
+func TestAppRescanButton(t *testing.T) {
+	e := newEnv(t, adminPassword, withInspector, func(c *server.Config) { c.Scanner = downScanner{} })
+	f := e.fleet()
+	nora := e.actor("nora@northwind.example", f.pwNorth)
+	v := e.upload(nora, f.northClient.ID, "com.acme.timesheet 7")
+	app := "/console/apps/" + v.AppID
+	rescan := app + "/versions/" + v.ID + "/rescan"
+	c := e.client()
+	tok := c.signIn("nora@northwind.example", f.pwNorth).csrf(t)
+	if p := c.get(app); strings.Contains(p.body, rescan) {
+		t.Error("a version waiting for its first scan offers Scan again")
+	}
+	if _, err := e.svc.ScanApps(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "after a failed scan", c.get(app), http.StatusOK, "Failed scans", "the next attempt due", "Scan attempt 1 of 10 failed",
+		"connection refused", `action="`+rescan+`"`, "Scan again")
+
+	pw := e.login(f.north.ID, "viewer@northwind.example", steward.RoleReadOnly)
+	viewer := e.client()
+	vtok := viewer.signIn("viewer@northwind.example", pw).csrf(t)
+	if p := viewer.get(app); strings.Contains(p.body, rescan) {
+		t.Error("a read-only login is offered Scan again")
+	}
+	if p := viewer.post(rescan, url.Values{"csrf_token": {vtok}}); p.status != http.StatusForbidden {
+		t.Errorf("rescan by a read-only login: status %d, want 403", p.status)
+	}
+	sam := e.client()
+	stok := sam.signIn("sam@southwind.example", f.pwSouth).csrf(t)
+	if p := sam.post(rescan, url.Values{"csrf_token": {stok}}); p.status != http.StatusNotFound {
+		t.Errorf("rescan by another reseller: status %d, want 404", p.status)
+	}
+
+	p := c.post(rescan, url.Values{"csrf_token": {tok}})
+	want(t, "rescan", p, http.StatusOK, "back in the scan queue", "not scanned yet")
+	if strings.Contains(p.body, "Failed scans") || strings.Contains(p.body, rescan) {
+		t.Error("after the rescan the page still shows the failed scans or the button")
+	}
+	d, err := e.svc.GetApp(nora, v.AppID)
+	if err != nil || d.Versions[0].ScanAttempts != 0 || d.Versions[0].Reasons != nil {
+		t.Errorf("after the rescan: %+v (%v), want no failed scans nor reasons", d.Versions[0], err)
 	}
 }

@@ -50,6 +50,7 @@ func (c *Console) routeTable() []route {
 		{method: "POST", pattern: "/console/apps/{app}/assignments/{assignment}/delete", h: c.unassignApp},
 		{method: "GET", pattern: "/console/apps/{app}/delete", h: c.deleteAppPage},
 		{method: "POST", pattern: "/console/apps/{app}/delete", h: c.deleteApp},
+		{method: "POST", pattern: "/console/apps/{app}/versions/{version}/rescan", h: c.rescanVersion},
 
 		{method: "GET", pattern: "/console/codes", h: c.codes},
 		{method: "POST", pattern: "/console/codes", h: c.createCode},
