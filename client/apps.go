@@ -134,3 +134,23 @@ func (c *Client) ShareApp(ctx context.Context, id string, shared bool) (*steward
 	}
 	return &app, nil
 }
+
+// RescanAppVersion puts a quarantined version of an app back in the scan
+// queue (an unscannable one once the scanner is fixed, or one waiting for
+// its next attempt) and returns it. Only write roles of the owner's
+// subtree may. ECONFLICT (not quarantined), EFORBIDDEN, ENOTFOUND.
+func (c *Client) RescanAppVersion(ctx context.Context, appID, versionID string) (*steward.AppVersion, error) {
+	p, err := pathID("app", appID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := pathID("version", versionID)
+	if err != nil {
+		return nil, err
+	}
+	var v steward.AppVersion
+	if err := c.do(ctx, request{op: "rescan app version", method: "POST", path: "/apps/" + p + "/versions/" + q + "/rescan"}, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}

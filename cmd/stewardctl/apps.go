@@ -15,9 +15,9 @@ import (
 func (a *app) appsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apps",
-		Short: "Upload, list, show, share and assign the apps of your private store",
+		Short: "Upload, list, show, share, assign and rescan the apps of your private store",
 	}
-	cmd.AddCommand(a.appsUploadCmd(), a.appsListCmd(), a.appsShowCmd(), a.appsShareCmd(), a.appsAssignCmd())
+	cmd.AddCommand(a.appsUploadCmd(), a.appsListCmd(), a.appsShowCmd(), a.appsShareCmd(), a.appsAssignCmd(), a.appsRescanCmd())
 	return cmd
 }
 
@@ -196,4 +196,32 @@ assignments already made below stay until removed.`,
 	}
 	cmd.Flags().BoolVar(&off, "off", false, "stop sharing it")
 	return cmd
+}
+
+func (a *app) appsRescanCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rescan APP VERSION",
+		Short: "Put a quarantined version back in the scan queue",
+		Long: `Put a quarantined version back in the scan queue: one kept as unscannable
+(over the scanner's size limit, or after every scan attempt failed) once the
+scanner is fixed, or one waiting for its next attempt. The scan job scans it
+within seconds; 'stewardctl apps show APP' then shows the outcome.`,
+		Example: `  stewardctl apps rescan 01j… 01j…`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			v, err := c.RescanAppVersion(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(v)
+			}
+			return keyValues(a.stdout, "version", v.ID, "version code", strconv.FormatInt(v.VersionCode, 10),
+				"status", string(v.Status)+", waiting for its scan")
+		},
+	}
 }

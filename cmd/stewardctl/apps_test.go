@@ -50,6 +50,17 @@ func TestAppsCommands(t *testing.T) {
 	}
 	h.fail(exitUsage, "", "apps", "assign", v.AppID)
 
+	if out := h.ok("", "apps", "rescan", v.AppID, v.ID); !strings.Contains(out, v.ID) || !strings.Contains(out, "waiting for its scan") {
+		t.Errorf("apps rescan:\n%s", out)
+	}
+	if r := decode[steward.AppVersion](t, h.ok("", "apps", "rescan", v.AppID, v.ID, "--json")); r.ID != v.ID || r.ScannedAt != nil {
+		t.Errorf("apps rescan --json: %+v", r)
+	}
+	if stderr := h.fail(1, "", "apps", "rescan", v.AppID, acc.ID); !strings.Contains(stderr, "not found") {
+		t.Errorf("apps rescan of an unknown version: %s", stderr)
+	}
+	h.fail(exitUsage, "", "apps", "rescan", v.AppID)
+
 	if out := h.ok("", "apps", "share", v.AppID); !strings.Contains(out, "true") {
 		t.Errorf("apps share:\n%s", out)
 	}
