@@ -74,15 +74,31 @@ const (
 	AssignAvailable AssignMode = "available"
 )
 
-// AppAssignment targets an app at an account's subtree or one device.
+// AppAssignment targets an app at an account's subtree, a folder, a group
+// or one device: exactly one of the four IDs is set.
 type AppAssignment struct {
 	ID         string     `json:"id"`
 	AppID      string     `json:"app_id"`
 	AccountID  string     `json:"account_id,omitempty"`
+	FolderID   string     `json:"folder_id,omitempty"`
+	GroupID    string     `json:"group_id,omitempty"`
 	DeviceID   string     `json:"device_id,omitempty"`
 	Mode       AssignMode `json:"mode"`
 	AssignedBy string     `json:"assigned_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// Target returns what the assignment targets.
+func (a *AppAssignment) Target() Target {
+	switch {
+	case a.DeviceID != "":
+		return Target{Kind: TargetDevice, ID: a.DeviceID}
+	case a.GroupID != "":
+		return Target{Kind: TargetGroup, ID: a.GroupID}
+	case a.FolderID != "":
+		return Target{Kind: TargetFolder, ID: a.FolderID}
+	}
+	return Target{Kind: TargetAccount, ID: a.AccountID}
 }
 
 // DeploymentStatus is one version's state on one device.
@@ -95,6 +111,9 @@ const (
 	DeployFailed      DeploymentStatus = "failed"
 	DeployRemoving    DeploymentStatus = "removing"
 	DeployUninstalled DeploymentStatus = "uninstalled"
+	// DeploySuperseded is an installed version a newer one of the same app
+	// replaced on the device: no longer there, though the app is.
+	DeploySuperseded DeploymentStatus = "superseded"
 )
 
 // AppDeployment is the history of one version on one device.
@@ -139,12 +158,18 @@ type AppStore interface {
 	PutAssignment(ctx context.Context, a *AppAssignment) error
 	ListAssignments(ctx context.Context, appID string) ([]*AppAssignment, error)
 	DeleteAssignment(ctx context.Context, id string) error // ENOTFOUND
-	// DeviceAssigned reports whether an app is assigned to the device or to
-	// an account on its path.
-	DeviceAssigned(ctx context.Context, appID, deviceID string, accountPath string) (bool, error)
+	// AssignmentsCovering lists the assignments, of every app, whose target
+	// covers the device m describes (m.Covers), by app.
+	AssignmentsCovering(ctx context.Context, m *Membership) ([]*AppAssignment, error)
 
 	// PutDeployment inserts or replaces the deployment of a version on a device.
 	PutDeployment(ctx context.Context, d *AppDeployment) error
+	// SupersedeDeployments marks the installed deployments of an app on a
+	// device, other than exceptVersionID's, superseded at at.
+	SupersedeDeployments(ctx context.Context, appID, deviceID, exceptVersionID string, at time.Time) error
+	// DeviceDeployments lists a device's deployments of every app, by app,
+	// newest version first.
+	DeviceDeployments(ctx context.Context, deviceID string) ([]*AppDeployment, error)
 	// DeploymentsByCommand returns the deployments a command carries.
 	DeploymentByCommand(ctx context.Context, commandID string) (*AppDeployment, error) // ENOTFOUND
 	// ListDeployments lists an app's deployments on the devices of the

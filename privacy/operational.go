@@ -31,6 +31,7 @@ var operational = []OperationalGroup{
 			"location_points.id", "location_points.device_id", "web_history.id", "web_history.device_id",
 			"apps.id", "apps.account_id", "apps.created_by", "app_versions.id", "app_versions.app_id", "app_versions.uploaded_by",
 			"app_assignments.id", "app_assignments.app_id", "app_assignments.account_id", "app_assignments.device_id",
+			"app_assignments.folder_id", "app_assignments.group_id",
 			"app_assignments.assigned_by", "app_deployments.version_id", "app_deployments.device_id", "app_deployments.app_id",
 			"app_deployments.command_id",
 		}},

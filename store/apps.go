@@ -213,29 +213,32 @@ func (db *DB) UpdateAppVersion(ctx context.Context, v *steward.AppVersion) error
 		v.ScanAttempts, msPtr(v.NextScanAt))
 }
 
-const assignmentColumns = `id, app_id, account_id, device_id, mode, assigned_by, created_at`
+const assignmentColumns = `id, app_id, account_id, folder_id, group_id, device_id, mode, assigned_by, created_at`
 
 func scanAssignment(row scanner) (*steward.AppAssignment, error) {
 	var a steward.AppAssignment
-	var acc, dev sql.NullString
+	var acc, folder, group, dev sql.NullString
 	var created int64
-	if err := row.Scan(&a.ID, &a.AppID, &acc, &dev, &a.Mode, &a.AssignedBy, &created); err != nil {
+	if err := row.Scan(&a.ID, &a.AppID, &acc, &folder, &group, &dev, &a.Mode, &a.AssignedBy, &created); err != nil {
 		return nil, err
 	}
-	a.AccountID, a.DeviceID, a.CreatedAt = acc.String, dev.String, fromMs(created)
+	a.AccountID, a.FolderID, a.GroupID, a.DeviceID, a.CreatedAt = acc.String, folder.String, group.String, dev.String, fromMs(created)
 	return &a, nil
+}
+
+// targetColumns names the column of each kind of target.
+var targetColumns = map[steward.TargetKind]string{
+	steward.TargetAccount: "account_id", steward.TargetFolder: "folder_id",
+	steward.TargetGroup: "group_id", steward.TargetDevice: "device_id",
 }
 
 // PutAssignment inserts an assignment, or replaces the mode of the app's
 // assignment to the same target (keeping its ID).
 func (db *DB) PutAssignment(ctx context.Context, a *steward.AppAssignment) error {
-	target := "account_id"
-	if a.DeviceID != "" {
-		target = "device_id"
-	}
-	_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO app_assignments (`+assignmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (app_id, `+target+`) DO UPDATE SET mode = excluded.mode, assigned_by = excluded.assigned_by`,
-		a.ID, a.AppID, nullString(a.AccountID), nullString(a.DeviceID), string(a.Mode), a.AssignedBy, ms(a.CreatedAt))
+	_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO app_assignments (`+assignmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (app_id, `+targetColumns[a.Target().Kind]+`) DO UPDATE SET mode = excluded.mode, assigned_by = excluded.assigned_by`,
+		a.ID, a.AppID, nullString(a.AccountID), nullString(a.FolderID), nullString(a.GroupID), nullString(a.DeviceID),
+		string(a.Mode), a.AssignedBy, ms(a.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("put assignment: %w", err)
 	}
@@ -253,23 +256,26 @@ func (db *DB) DeleteAssignment(ctx context.Context, id string) error {
 	return db.exec1(ctx, "delete assignment", "assignment", id, `DELETE FROM app_assignments WHERE id = $1`, id)
 }
 
-// DeviceAssigned reports whether the app is assigned to the device or to
-// an account on accountPath (the device's account and its ancestors).
-func (db *DB) DeviceAssigned(ctx context.Context, appID, deviceID, accountPath string) (bool, error) {
-	args := []any{appID, deviceID}
-	q := `SELECT 1 FROM app_assignments WHERE app_id = $1 AND (device_id = $2`
-	for _, id := range splitPath(accountPath) {
-		args = append(args, id)
-		q += fmt.Sprintf(` OR account_id = $%d`, len(args))
+// AssignmentsCovering lists the assignments of every app to the device, to
+// an account on its path, to its folder or to one of its groups, by app
+// then ID.
+func (db *DB) AssignmentsCovering(ctx context.Context, m *steward.Membership) ([]*steward.AppAssignment, error) {
+	args := []any{m.DeviceID}
+	q := `SELECT ` + assignmentColumns + ` FROM app_assignments WHERE device_id = $1`
+	in := func(col string, ids []string) {
+		if len(ids) == 0 {
+			return
+		}
+		q += ` OR ` + col + ` IN ` + placeholders(len(args)+1, len(ids))
+		args = withIDs(args, ids)
 	}
-	var one int
-	err := db.r(ctx).QueryRowContext(ctx, q+`) LIMIT 1`, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	} else if err != nil {
-		return false, fmt.Errorf("device assigned: %w", err)
+	in("account_id", splitPath(m.AccountPath))
+	if m.FolderID != "" {
+		in("folder_id", []string{m.FolderID})
 	}
-	return true, nil
+	in("group_id", m.GroupIDs)
+	rows, err := db.queryMany(ctx, q+` ORDER BY app_id, id`, args...)
+	return collect(rows, err, "assignments covering a device", scanAssignment)
 }
 
 // splitPath returns the account IDs of a path "/a/b/c/".
@@ -312,6 +318,26 @@ func (db *DB) PutDeployment(ctx context.Context, d *steward.AppDeployment) error
 		return fmt.Errorf("put deployment: %w", err)
 	}
 	return nil
+}
+
+// SupersedeDeployments marks the installed deployments of an app on a
+// device, other than exceptVersionID's, superseded at at.
+func (db *DB) SupersedeDeployments(ctx context.Context, appID, deviceID, exceptVersionID string, at time.Time) error {
+	_, err := db.w(ctx).ExecContext(ctx, `UPDATE app_deployments SET status = $1, updated_at = $2
+		WHERE app_id = $3 AND device_id = $4 AND version_id <> $5 AND status = $6`,
+		string(steward.DeploySuperseded), ms(at), appID, deviceID, exceptVersionID, string(steward.DeployInstalled))
+	if err != nil {
+		return fmt.Errorf("supersede deployments: %w", err)
+	}
+	return nil
+}
+
+// DeviceDeployments lists a device's deployments of every app, by app,
+// newest version first.
+func (db *DB) DeviceDeployments(ctx context.Context, deviceID string) ([]*steward.AppDeployment, error) {
+	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+deploymentColumns+` FROM app_deployments WHERE device_id = $1
+		ORDER BY app_id, version_id DESC`, deviceID)
+	return collect(rows, err, "device deployments", scanDeployment)
 }
 
 // DeploymentByCommand returns the deployment a command carries. ENOTFOUND.

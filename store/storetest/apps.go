@@ -154,36 +154,81 @@ func testAppAssignments(t *testing.T, f *fixture) {
 	client := f.account(t, root, steward.AccountClient, "Client")
 	other := f.account(t, root, steward.AccountClient, "Other")
 	app := f.app(t, root, "com.example.app", true)
+	second := f.app(t, root, "com.example.second", true)
 	inClient := f.device(t, client, nil)
 	inOther := f.device(t, other, nil)
+	folder := f.folder(t, client, "Warehouse")
+	group := f.group(t, client, "Drivers", 0)
+	otherGroup := f.group(t, client, "Office", 0)
+	ok(t, f.db.SetDevicesFolder(f.ctx, []string{inClient.ID}, folder.ID, f.now()))
+	ok(t, f.db.AddDevicesToGroup(f.ctx, group.ID, []string{inClient.ID}))
 
-	byAccount := &steward.AppAssignment{ID: f.id(), AppID: app.ID, AccountID: client.ID, Mode: steward.AssignAvailable, CreatedAt: f.now()}
-	ok(t, f.db.PutAssignment(f.ctx, byAccount))
+	assign := func(app *steward.StoreApp, change func(a *steward.AppAssignment)) *steward.AppAssignment {
+		t.Helper()
+		a := &steward.AppAssignment{ID: f.id(), AppID: app.ID, Mode: steward.AssignAvailable, AssignedBy: "m1", CreatedAt: f.now()}
+		change(a)
+		ok(t, f.db.PutAssignment(f.ctx, a))
+		return a
+	}
+	byAccount := assign(app, func(a *steward.AppAssignment) { a.AccountID = client.ID })
 	// Assigning the same target again changes the mode, not the count.
 	again := *byAccount
 	again.ID, again.Mode = f.id(), steward.AssignRequired
 	ok(t, f.db.PutAssignment(f.ctx, &again))
-	byDevice := &steward.AppAssignment{ID: f.id(), AppID: app.ID, DeviceID: inOther.ID, Mode: steward.AssignRequired, CreatedAt: f.now()}
-	ok(t, f.db.PutAssignment(f.ctx, byDevice))
+	byAccount.Mode = steward.AssignRequired
+	byDevice := assign(app, func(a *steward.AppAssignment) { a.DeviceID, a.Mode = inOther.ID, steward.AssignRequired })
+	byFolder := assign(app, func(a *steward.AppAssignment) { a.FolderID = folder.ID })
+	byGroup := assign(app, func(a *steward.AppAssignment) { a.GroupID = group.ID })
+	folderAgain := *byFolder
+	folderAgain.ID, folderAgain.Mode = f.id(), steward.AssignRequired
+	ok(t, f.db.PutAssignment(f.ctx, &folderAgain))
+	byFolder.Mode = steward.AssignRequired
+	byRoot := assign(second, func(a *steward.AppAssignment) { a.AccountID = root.ID })
+	byOtherGroup := assign(second, func(a *steward.AppAssignment) { a.GroupID = otherGroup.ID })
 	list, err := f.db.ListAssignments(f.ctx, app.ID)
 	ok(t, err)
-	byAccount.Mode = steward.AssignRequired
-	diff(t, "assignments", list, []*steward.AppAssignment{byAccount, byDevice})
+	diff(t, "assignments", list, []*steward.AppAssignment{byAccount, byDevice, byFolder, byGroup})
 
-	for _, c := range []struct {
-		device *steward.Device
-		path   string
-		want   bool
-	}{{inClient, client.Path, true}, {inOther, other.Path, true}} {
-		got, err := f.db.DeviceAssigned(f.ctx, app.ID, c.device.ID, c.path)
-		ok(t, err)
-		diff(t, "assigned "+c.path, got, c.want)
+	// No target, or two, is refused by the database itself.
+	for name, a := range map[string]*steward.AppAssignment{
+		"none": {ID: f.id(), AppID: second.ID, Mode: steward.AssignRequired, CreatedAt: f.now()},
+		"two":  {ID: f.id(), AppID: second.ID, FolderID: folder.ID, GroupID: group.ID, Mode: steward.AssignRequired, CreatedAt: f.now()},
+	} {
+		if err := f.db.PutAssignment(f.ctx, a); err == nil {
+			t.Errorf("an assignment with %s target was stored", name)
+		}
 	}
+
+	// The assignments covering a device are exactly those whose target
+	// Membership.Covers.
+	all := []*steward.AppAssignment{byAccount, byDevice, byFolder, byGroup, byRoot, byOtherGroup}
+	for _, d := range []*steward.Device{inClient, inOther} {
+		m, err := f.db.DeviceMembership(f.ctx, d.ID)
+		ok(t, err)
+		var want []*steward.AppAssignment
+		for _, a := range all {
+			if m.Covers(a.Target()) {
+				want = append(want, a)
+			}
+		}
+		got, err := f.db.AssignmentsCovering(f.ctx, m)
+		ok(t, err)
+		diff(t, "assignments covering "+d.ID, got, want)
+	}
+	m, err := f.db.DeviceMembership(f.ctx, inClient.ID)
+	ok(t, err)
+	got, err := f.db.AssignmentsCovering(f.ctx, m)
+	ok(t, err)
+	diff(t, "assignments covering the client's device", got, []*steward.AppAssignment{byAccount, byFolder, byGroup, byRoot})
+
 	ok(t, f.db.DeleteAssignment(f.ctx, byDevice.ID))
 	wantCode(t, f.db.DeleteAssignment(f.ctx, byDevice.ID), steward.ENOTFOUND)
-	got, err := f.db.DeviceAssigned(f.ctx, app.ID, inOther.ID, other.Path)
+	// Deleting a folder or group deletes the assignments to it.
+	ok(t, f.db.DeleteFolder(f.ctx, folder.ID))
+	ok(t, f.db.DeleteGroup(f.ctx, group.ID))
+	list, err = f.db.ListAssignments(f.ctx, app.ID)
 	ok(t, err)
-	diff(t, "assigned after unassigning", got, false)
+	diff(t, "assignments after the folder and group are deleted", list, []*steward.AppAssignment{byAccount})
 }
 
 func testAppDeployments(t *testing.T, f *fixture) {
@@ -209,9 +254,40 @@ func testAppDeployments(t *testing.T, f *fixture) {
 	list, err = f.db.ListDeployments(f.ctx, app.ID, other.Path)
 	ok(t, err)
 	diff(t, "deployments seen from another account", len(list), 0)
+
+	// An update installs v2: the other installed versions of the app on
+	// that device, and only those, are superseded.
+	v2 := f.version(t, app, 2)
+	otherApp := f.app(t, acc, "com.example.other", false)
+	ov := f.version(t, otherApp, 1)
+	d2 := f.device(t, acc, nil)
+	put := func(v *steward.AppVersion, dev *steward.Device, status steward.DeploymentStatus) *steward.AppDeployment {
+		t.Helper()
+		at := f.now()
+		x := &steward.AppDeployment{VersionID: v.ID, DeviceID: dev.ID, AppID: v.AppID, Status: status, CreatedAt: at, UpdatedAt: at}
+		ok(t, f.db.PutDeployment(f.ctx, x))
+		return x
+	}
+	newer := put(v2, d, steward.DeployInstalled)
+	otherInstalled := put(ov, d, steward.DeployInstalled)
+	elsewhere := put(v, d2, steward.DeployInstalled)
+	at := f.now()
+	ok(t, f.db.SupersedeDeployments(f.ctx, app.ID, d.ID, v2.ID, at))
+	dep.Status, dep.UpdatedAt = steward.DeploySuperseded, at
+	list, err = f.db.DeviceDeployments(f.ctx, d.ID)
+	ok(t, err)
+	want := []*steward.AppDeployment{newer, dep, otherInstalled}
+	if app.ID > otherApp.ID {
+		want = []*steward.AppDeployment{otherInstalled, newer, dep}
+	}
+	diff(t, "the device's deployments after the update", list, want)
+	list, err = f.db.DeviceDeployments(f.ctx, d2.ID)
+	ok(t, err)
+	diff(t, "another device's deployments", list, []*steward.AppDeployment{elsewhere})
+
 	// Deleting the device deletes its deployments.
 	ok(t, f.db.DeleteDevice(f.ctx, d.ID))
-	list, err = f.db.ListDeployments(f.ctx, app.ID, acc.Path)
+	list, err = f.db.DeviceDeployments(f.ctx, d.ID)
 	ok(t, err)
 	diff(t, "deployments after the device is deleted", len(list), 0)
 }
