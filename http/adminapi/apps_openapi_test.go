@@ -1,14 +1,26 @@
 package adminapi_test
 
 import (
+	"time"
+
 	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/server"
 )
 
 // exerciseApps drives the app store routes as rita, an owner of reseller,
 // and ivan, read-only in its client.
-func exerciseApps(c *specClient, rita, ivan, reseller, client, unknown string) {
+func exerciseApps(c *specClient, s *server.Server, rita, ivan, reseller, client, unknown string) {
 	t := c.t
 	t.Helper()
+	now := time.Now()
+	folder := &steward.Folder{ID: steward.NewID(now), AccountID: client, Name: "Warehouse", CreatedAt: now, UpdatedAt: now}
+	group := &steward.Group{ID: steward.NewID(now.Add(time.Millisecond)), AccountID: client, Name: "Drivers", CreatedAt: now, UpdatedAt: now}
+	if err := s.DB.InsertFolder(t.Context(), folder); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.InsertGroup(t.Context(), group); err != nil {
+		t.Fatal(err)
+	}
 	const apk = "application/vnd.android.package-archive"
 	var v steward.AppVersion
 	c.do(specCall{method: "POST", path: "/api/v1/apps?account_id=" + reseller, token: rita, want: 201,
@@ -48,6 +60,18 @@ func exerciseApps(c *specClient, rita, ivan, reseller, client, unknown string) {
 		body: map[string]any{"account_id": client, "mode": "required"}}).decode(t, &as)
 	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 400, badRequest: true,
 		body: map[string]any{"account_id": client, "mode": "sometimes"}})
+	var toFolder, toGroup steward.AppAssignment
+	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 201,
+		body: map[string]any{"folder_id": folder.ID, "mode": "required"}}).decode(t, &toFolder)
+	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 201,
+		body: map[string]any{"group_id": group.ID, "mode": "available"}}).decode(t, &toGroup)
+	if toFolder.FolderID != folder.ID || toGroup.GroupID != group.ID {
+		t.Errorf("assignments to a folder and a group: %+v, %+v", toFolder, toGroup)
+	}
+	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 400,
+		body: map[string]any{"folder_id": folder.ID, "group_id": group.ID, "mode": "required"}})
+	c.do(specCall{method: "POST", path: "/api/v1/apps/" + v.AppID + "/assignments", token: rita, want: 404,
+		body: map[string]any{"group_id": unknown, "mode": "required"}})
 	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID + "/deployments", token: rita, want: 200})
 	rescan := "/api/v1/apps/" + v.AppID + "/versions/" + v.ID + "/rescan"
 	var again steward.AppVersion

@@ -179,8 +179,18 @@ func newWorld(t *testing.T) *world {
 	if err := s.DB.InsertAppVersion(ctx, version); err != nil {
 		t.Fatal(err)
 	}
+	// A folder and a group of the foreign client, for app assignments.
+	folder := &steward.Folder{ID: steward.NewID(now), AccountID: c2, Name: "Zeta Folder", CreatedAt: now, UpdatedAt: now}
+	group := &steward.Group{ID: steward.NewID(now), AccountID: c2, Name: "Zeta Group", CreatedAt: now, UpdatedAt: now}
+	if err := s.DB.InsertFolder(ctx, folder); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.InsertGroup(ctx, group); err != nil {
+		t.Fatal(err)
+	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
-		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID, "version": version.ID}
+		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID, "version": version.ID,
+		"folder": folder.ID, "group": group.ID}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
 		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App", "zeta scan detail"}
 
@@ -247,7 +257,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 var idFields = map[string]string{
 	"account_id": "account", "parent_id": "account", "from_id": "account", "to_id": "account",
 	"root": "account", "parent": "account", "manager_id": "manager", "target_id": "account",
-	"device_id": "device", "bulk_id": "command",
+	"device_id": "device", "bulk_id": "command", "folder_id": "folder", "group_id": "group",
 }
 
 // TestNoRouteLeaksAForeignSubtree walks every route of the admin API as

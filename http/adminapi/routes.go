@@ -70,7 +70,7 @@ func (a *API) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/apps/{app}", Summary: "Get an app with its versions and assignments", handler: a.getApp},
 		{Method: "PATCH", Pattern: "/api/v1/apps/{app}", Summary: "Share an app down its owner's subtree, or stop sharing it", handler: a.updateApp},
 		{Method: "DELETE", Pattern: "/api/v1/apps/{app}", Summary: "Delete an app and its APK files", handler: a.deleteApp},
-		{Method: "POST", Pattern: "/api/v1/apps/{app}/assignments", Status: http.StatusCreated, Summary: "Assign an app to an account or device", handler: a.assignApp},
+		{Method: "POST", Pattern: "/api/v1/apps/{app}/assignments", Status: http.StatusCreated, Summary: "Assign an app to an account, folder, group or device", handler: a.assignApp},
 		{Method: "DELETE", Pattern: "/api/v1/apps/{app}/assignments/{assignment}", Summary: "Remove an assignment (uninstalls where nothing else assigns the app)", handler: a.unassignApp},
 		{Method: "GET", Pattern: "/api/v1/apps/{app}/deployments", Summary: "An app's deployments with status counts", handler: a.appDeployments},
 		{Method: "POST", Pattern: "/api/v1/apps/{app}/versions/{version}/rescan", Summary: "Put a quarantined version back in the scan queue", handler: a.rescanAppVersion},
