@@ -86,6 +86,8 @@ type AppAssignment struct {
 	Mode       AssignMode `json:"mode"`
 	AssignedBy string     `json:"assigned_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
+	// TargetName names the target for display; filled on reads of an app.
+	TargetName string `json:"target_name,omitempty"`
 }
 
 // Target returns what the assignment targets.

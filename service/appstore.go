@@ -65,7 +65,7 @@ func (s *Service) visibleAssignments(ctx context.Context, a *steward.Actor, appI
 	}
 	out := []*steward.AppAssignment{}
 	for _, as := range all {
-		accID, err := s.targetAccount(ctx, as.Target())
+		accID, name, err := s.targetAccount(ctx, as.Target())
 		if err != nil {
 			return nil, err
 		}
@@ -79,40 +79,45 @@ func (s *Service) visibleAssignments(ctx context.Context, a *steward.Actor, appI
 			return nil, err
 		}
 		if a.Reaches(acc.Path) {
+			as.TargetName = name
+			if as.AccountID != "" {
+				as.TargetName = acc.Name
+			}
 			out = append(out, as)
 		}
 	}
 	return out, nil
 }
 
-// targetAccount returns the account a target belongs to, "" when the
-// target no longer exists.
-func (s *Service) targetAccount(ctx context.Context, t steward.Target) (string, error) {
-	var id string
-	var err error
+// targetAccount returns the account a target belongs to and, for a folder,
+// group or device, its name; "" when the target no longer exists.
+func (s *Service) targetAccount(ctx context.Context, t steward.Target) (id, name string, err error) {
 	switch t.Kind {
 	case steward.TargetAccount:
-		return t.ID, nil
+		return t.ID, "", nil
 	case steward.TargetDevice:
 		var d *steward.Device
 		if d, err = s.store.DeviceByID(ctx, t.ID); err == nil {
-			id = d.AccountID
+			id, name = d.AccountID, d.Name
+			if name == "" {
+				name = d.SupportID
+			}
 		}
 	case steward.TargetFolder:
 		var f *steward.Folder
 		if f, err = s.store.FolderByID(ctx, t.ID); err == nil {
-			id = f.AccountID
+			id, name = f.AccountID, f.Name
 		}
 	case steward.TargetGroup:
 		var g *steward.Group
 		if g, err = s.store.GroupByID(ctx, t.ID); err == nil {
-			id = g.AccountID
+			id, name = g.AccountID, g.Name
 		}
 	}
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
-		return "", nil
+		return "", "", nil
 	}
-	return id, err
+	return id, name, err
 }
 
 // UnassignApp removes an assignment the actor sees. Devices it targeted

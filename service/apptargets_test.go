@@ -172,7 +172,11 @@ func TestAppAssignToFolderAndGroup(t *testing.T) {
 		// C1 sees both assignments; C2 (which may see the shared app) neither.
 		got, err := e.svc.GetApp(w.c1.ctx, v.AppID)
 		must(t, err)
-		diff(t, "assignments C1 sees", len(got.Assignments), 2)
+		var seen []string
+		for _, as := range got.Assignments {
+			seen = append(seen, string(as.Target().Kind)+" "+as.TargetName)
+		}
+		diff(t, "assignments C1 sees", seen, []string{"folder Warehouse", "group Drivers"})
 		got, err = e.svc.GetApp(w.c2.ctx, v.AppID)
 		must(t, err)
 		diff(t, "assignments C2 sees", len(got.Assignments), 0)
