@@ -87,7 +87,7 @@ type appView struct {
 // assignmentRowView is an assignment with what it targets, named.
 type assignmentRowView struct {
 	*steward.AppAssignment
-	Kind, Name string // "account" or "device", and its name
+	Kind, Name string // "account", "folder", "group" or "device", and its name
 }
 
 // deployCount is the number of devices in one deployment status.
@@ -131,10 +131,11 @@ func (c *Console) appView(r *http.Request, p *page, id string) (*response, error
 		v.Owned = p.Actor.Reaches(owner.Path)
 	}
 	for _, as := range d.Assignments {
-		row := &assignmentRowView{AppAssignment: as, Kind: "account"}
-		if as.DeviceID != "" {
-			row.Kind, row.Name = "device", c.deviceName(r, as.DeviceID)
-		} else {
+		row := &assignmentRowView{AppAssignment: as, Kind: string(as.Target().Kind), Name: as.TargetName}
+		switch {
+		case as.DeviceID != "":
+			row.Name = c.deviceName(r, as.DeviceID)
+		case as.AccountID != "":
 			row.Name = c.accountNames(ctx, as.AccountID)[as.AccountID]
 		}
 		v.Assigned = append(v.Assigned, row)
@@ -171,21 +172,32 @@ func (c *Console) deviceName(r *http.Request, id string) string {
 }
 
 // assignFields maps the service's fields to the assign form's inputs.
-var assignFields = map[string]string{"account_id": "target", "device_id": "target"}
+var assignFields = map[string]string{"account_id": "target", "folder_id": "target", "group_id": "target", "device_id": "target"}
 
-// assignApp assigns the app to an account of the list or a device typed by
-// its ID.
+// assignApp assigns the app to an account of the list, or a folder, group
+// or device typed by its ID.
 func (c *Console) assignApp(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
 	f := r.PostForm
 	in := service.AppAssign{Mode: steward.AssignMode(f.Get("mode"))}
-	target := strings.TrimSpace(f.Get("device_id"))
-	if f.Get("target") == "device" {
-		in.DeviceID = target
-	} else {
+	switch f.Get("target") {
+	case "device":
+		in.DeviceID = strings.TrimSpace(f.Get("device_id"))
+	case "folder":
+		in.FolderID = strings.TrimSpace(f.Get("folder_id"))
+	case "group":
+		in.GroupID = strings.TrimSpace(f.Get("group_id"))
+	default:
 		in.AccountID = f.Get("account_id")
 	}
 	id := r.PathValue("app")
+	if _, err := c.svc.GetApp(r.Context(), id); err != nil {
+		return nil, err // the app itself is out of reach: 404
+	}
 	if _, err := c.svc.AssignApp(r.Context(), id, in); err != nil {
+		if steward.ErrorCode(err) == steward.ENOTFOUND {
+			// An ID typed into the form that names nothing in reach.
+			err = &steward.Error{Code: steward.EINVALID, Field: "target", Message: steward.ErrorMessage(err) + " Check the ID."}
+		}
 		return refused(w, r, p, "assign", asFormError(err, assignFields), c.againApp)
 	}
 	msg := "The app is assigned."

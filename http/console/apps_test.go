@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/internal/testutil"
@@ -199,5 +200,43 @@ func TestAppRescanButton(t *testing.T) {
 	d, err := e.svc.GetApp(nora, v.AppID)
 	if err != nil || d.Versions[0].ScanAttempts != 0 || d.Versions[0].Reasons != nil {
 		t.Errorf("after the rescan: %+v (%v), want no failed scans nor reasons", d.Versions[0], err)
+	}
+}
+
+// TestAppAssignFolderAndGroup: the assign form targets a folder or a group
+// by its ID; the assignments list names them; an ID out of reach is
+// refused on the form, naming nothing.
+func TestAppAssignFolderAndGroup(t *testing.T) {
+	e := newEnv(t, adminPassword, withInspector)
+	f := e.fleet()
+	nora := e.actor("nora@northwind.example", f.pwNorth)
+	v := e.upload(nora, f.northClient.ID, "com.acme.timesheet 7")
+	app := "/console/apps/" + v.AppID
+	now := time.Now()
+	folder := &steward.Folder{ID: steward.NewID(now), AccountID: f.northClient.ID, Name: "Warehouse", CreatedAt: now, UpdatedAt: now}
+	group := &steward.Group{ID: steward.NewID(now.Add(time.Millisecond)), AccountID: f.northClient.ID, Name: "Drivers", CreatedAt: now, UpdatedAt: now}
+	foreign := &steward.Folder{ID: steward.NewID(now.Add(2 * time.Millisecond)), AccountID: f.south.ID, Name: "Southern secrets",
+		CreatedAt: now, UpdatedAt: now}
+	for _, err := range []error{e.srv.DB.InsertFolder(context.Background(), folder), e.srv.DB.InsertGroup(context.Background(), group),
+		e.srv.DB.InsertFolder(context.Background(), foreign)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.client()
+	tok := c.signIn("nora@northwind.example", f.pwNorth).csrf(t)
+	want(t, "the form", c.get(app), http.StatusOK, `name="folder_id"`, `name="group_id"`)
+	p := c.post(app+"/assignments", url.Values{"csrf_token": {tok}, "target": {"folder"}, "folder_id": {folder.ID}, "mode": {"required"}})
+	want(t, "assign to the folder", p, http.StatusOK, "The app is assigned as required")
+	p = c.post(app+"/assignments", url.Values{"csrf_token": {tok}, "target": {"group"}, "group_id": {" " + group.ID + " "}, "mode": {"available"}})
+	want(t, "assign to the group", p, http.StatusOK, "The app is assigned.", "Warehouse", "Drivers")
+	p = c.post(app+"/assignments", url.Values{"csrf_token": {tok}, "target": {"folder"}, "folder_id": {foreign.ID}, "mode": {"required"}})
+	want(t, "assign to another reseller's folder", p, http.StatusBadRequest, "not found. Check the ID.")
+	if strings.Contains(p.body, "Southern secrets") {
+		t.Error("the refusal names the foreign folder")
+	}
+	d, err := e.svc.GetApp(nora, v.AppID)
+	if err != nil || len(d.Assignments) != 2 || d.Assignments[0].FolderID != folder.ID || d.Assignments[1].GroupID != group.ID {
+		t.Errorf("assignments %+v (%v), want the folder's and the group's", d.Assignments, err)
 	}
 }
