@@ -120,9 +120,10 @@ func (a *app) appsShowCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(a.stdout, "\nAssignments:")
-			t = newTable(a.stdout, "ID", "ACCOUNT", "DEVICE", "MODE", "CREATED")
+			t = newTable(a.stdout, "ID", "TARGET", "TARGET ID", "NAME", "MODE", "CREATED")
 			for _, as := range d.Assignments {
-				t.row(as.ID, as.AccountID, as.DeviceID, string(as.Mode), when(as.CreatedAt))
+				target := as.Target()
+				t.row(as.ID, string(target.Kind), target.ID, as.TargetName, string(as.Mode), when(as.CreatedAt))
 			}
 			return t.flush()
 		},
@@ -134,11 +135,14 @@ func (a *app) appsAssignCmd() *cobra.Command {
 	var required bool
 	cmd := &cobra.Command{
 		Use:   "assign APP",
-		Short: "Assign an app to an account (and everything below it) or a device",
-		Long: `Assign an app to an account (and everything below it) or one device.
---required installs it on the devices it reaches once a version is clean;
-otherwise it is only offered.`,
+		Short: "Assign an app to an account (and everything below it), a folder, a group or a device",
+		Long: `Assign an app to one target: an account (and everything below it), a folder
+or a group of a client account, or one device. --required installs it on the
+devices it reaches once a version is clean, and on devices that enroll
+later; otherwise it is only offered.`,
 		Example: `  stewardctl apps assign 01j… --account 01j… --required
+  stewardctl apps assign 01j… --folder 01j… --required
+  stewardctl apps assign 01j… --group 01j…
   stewardctl apps assign 01j… --device 01j…`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -157,14 +161,17 @@ otherwise it is only offered.`,
 			if a.json {
 				return a.printJSON(as)
 			}
-			return keyValues(a.stdout, "assignment", as.ID, "account", as.AccountID, "device", as.DeviceID, "mode", string(as.Mode))
+			t := as.Target()
+			return keyValues(a.stdout, "assignment", as.ID, string(t.Kind), t.ID, "mode", string(as.Mode))
 		},
 	}
 	cmd.Flags().StringVar(&in.AccountID, "account", "", "assign to this account and everything below it")
+	cmd.Flags().StringVar(&in.FolderID, "folder", "", "assign to the devices of this folder")
+	cmd.Flags().StringVar(&in.GroupID, "group", "", "assign to the devices of this group")
 	cmd.Flags().StringVar(&in.DeviceID, "device", "", "assign to this device")
 	cmd.Flags().BoolVar(&required, "required", false, "install it (default: only offer it)")
-	cmd.MarkFlagsOneRequired("account", "device")
-	cmd.MarkFlagsMutuallyExclusive("account", "device")
+	cmd.MarkFlagsOneRequired("account", "folder", "group", "device")
+	cmd.MarkFlagsMutuallyExclusive("account", "folder", "group", "device")
 	return cmd
 }
 
