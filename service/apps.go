@@ -27,6 +27,10 @@ type AppUpload struct {
 	// SignerOverride, when set, is the reason an administrator accepts a
 	// signing certificate different from the earlier versions'.
 	SignerOverride string
+	// Declared, when positive, is the size the client announced
+	// (Content-Length): over the limit, the upload is refused before a
+	// byte is read.
+	Declared int64
 }
 
 var errTooLarge = errors.New("upload over the size limit")
@@ -57,7 +61,7 @@ func (l *limited) Read(p []byte) (int, error) {
 // and records a quarantined version, creating the app on its first upload.
 // An upload the inspector rejects is deleted at once, recorded as a
 // security event with the uploader, address and reasons, and refused with
-// the reasons. EINVALID, ETOOLARGE, EFORBIDDEN, ENOTFOUND, ECONFLICT (not
+// the reasons; one over the size limit likewise, with the size seen. EINVALID, ETOOLARGE, EFORBIDDEN, ENOTFOUND, ECONFLICT (not
 // configured, or an account deleted).
 func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVersion, error) {
 	a, acc, err := s.writableAccount(ctx, in.AccountID)
@@ -78,6 +82,9 @@ func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVers
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 
+	if in.Declared > s.opts.MaxAPKSize {
+		return nil, s.uploadTooLarge(ctx, acc.ID, 0, in.Declared)
+	}
 	now := s.now()
 	v := &steward.AppVersion{ID: steward.NewID(now), Status: steward.VersionQuarantined, SignerOverride: in.SignerOverride,
 		UploadedBy: a.ManagerID, UploadedByEmail: a.Email, UploadedFrom: a.IP, UploadedAt: now}
@@ -88,7 +95,7 @@ func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVers
 	if err := s.opts.Blobs.Write(ctx, key, io.TeeReader(src, io.MultiWriter(h, tmp, written))); err != nil {
 		s.dropBlob(ctx, key)
 		if errors.Is(err, errTooLarge) {
-			return nil, steward.Errorf(steward.ETOOLARGE, "An APK has at most %d MiB.", s.opts.MaxAPKSize>>20)
+			return nil, s.uploadTooLarge(ctx, acc.ID, written.n, in.Declared)
 		}
 		return nil, fmt.Errorf("upload: %w", err)
 	}
@@ -148,6 +155,20 @@ func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVers
 		return nil, err
 	}
 	return v, nil
+}
+
+// uploadTooLarge records an upload refused over the size limit as a
+// security event (the uploader and address come from the actor), with the
+// bytes received before it was cut off and the size the client declared,
+// and returns the refusal.
+func (s *Service) uploadTooLarge(ctx context.Context, accountID string, seen, declared int64) error {
+	msg := fmt.Sprintf("An APK has at most %d MiB.", s.opts.MaxAPKSize>>20)
+	kv := []any{"reasons", []string{msg}, "size_seen", seen, "limit", s.opts.MaxAPKSize}
+	if declared > 0 {
+		kv = append(kv, "size_declared", declared)
+	}
+	s.securityEvent(ctx, steward.SecurityEvent{Kind: "app.upload_rejected", AccountID: accountID, Detail: detail(kv...)})
+	return steward.Errorf(steward.ETOOLARGE, "%s", msg)
 }
 
 type counter struct{ n int64 }
