@@ -22,6 +22,10 @@ type StoreApp struct {
 	CreatedBy string    `json:"created_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Latest is the newest upload, filled by ListApps with its ID, app,
+	// version code and name, SHA-256, size, status and times only; nil
+	// when the app has no version.
+	Latest *AppVersion `json:"latest,omitempty"`
 }
 
 // AppVersionStatus is where a version is in quarantine.
@@ -137,7 +141,8 @@ type AppStore interface {
 	AppByID(ctx context.Context, id string) (*StoreApp, error)                  // ENOTFOUND
 	AppByPackage(ctx context.Context, accountID, pkg string) (*StoreApp, error) // ENOTFOUND
 	// ListApps lists the apps of accounts under prefix, and the shared apps
-	// of the accounts in ancestors, by package.
+	// of the accounts in ancestors, by package, each with its newest
+	// version (Latest), in one query.
 	ListApps(ctx context.Context, prefix string, ancestors []string) ([]*StoreApp, error)
 	UpdateApp(ctx context.Context, a *StoreApp) error // ENOTFOUND
 	// DeleteApp deletes an app with its versions, assignments and

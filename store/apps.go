@@ -58,9 +58,11 @@ func (db *DB) AppByPackage(ctx context.Context, accountID, pkg string) (*steward
 }
 
 // ListApps lists the apps of the accounts under prefix and the shared apps
-// of the accounts in ancestors, by package then ID.
+// of the accounts in ancestors, by package then ID, each with the summary
+// of its newest version (by ID, so by upload time), in one query.
 func (db *DB) ListApps(ctx context.Context, prefix string, ancestors []string) ([]*steward.StoreApp, error) {
-	q := `SELECT a.` + appColumnsAliased + ` FROM apps a JOIN accounts acc ON acc.id = a.account_id
+	q := `SELECT a.` + appColumnsAliased + `, ` + latestColumns + ` FROM apps a JOIN accounts acc ON acc.id = a.account_id
+		LEFT JOIN app_versions v ON v.id = (SELECT MAX(x.id) FROM app_versions x WHERE x.app_id = a.id)
 		WHERE acc.path LIKE $1`
 	args := []any{prefix + "%"}
 	for _, id := range ancestors {
@@ -68,10 +70,31 @@ func (db *DB) ListApps(ctx context.Context, prefix string, ancestors []string) (
 		q += fmt.Sprintf(` OR (a.shared AND a.account_id = $%d)`, len(args))
 	}
 	rows, err := db.r(ctx).QueryContext(ctx, q+` ORDER BY a.package, a.id`, args...)
-	return collect(rows, err, "list apps", scanApp)
+	return collect(rows, err, "list apps", scanAppWithLatest)
 }
 
 const appColumnsAliased = `id, a.account_id, a.package, a.name, a.shared, a.created_by, a.created_at, a.updated_at`
+
+// latestColumns are the summary of an app's newest version in ListApps.
+const latestColumns = `v.id, v.version_code, v.version_name, v.sha256, v.size, v.status, v.uploaded_at, v.scanned_at`
+
+func scanAppWithLatest(row scanner) (*steward.StoreApp, error) {
+	var a steward.StoreApp
+	var created, updated int64
+	var id, name, sha, status sql.NullString
+	var code, size, uploaded, scanned sql.NullInt64
+	if err := row.Scan(&a.ID, &a.AccountID, &a.Package, &a.Name, &a.Shared, &a.CreatedBy, &created, &updated,
+		&id, &code, &name, &sha, &size, &status, &uploaded, &scanned); err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.UpdatedAt = fromMs(created), fromMs(updated)
+	if id.Valid {
+		a.Latest = &steward.AppVersion{ID: id.String, AppID: a.ID, VersionCode: code.Int64, VersionName: name.String,
+			SHA256: sha.String, Size: size.Int64, Status: steward.AppVersionStatus(status.String), UploadedAt: fromMs(uploaded.Int64),
+			ScannedAt: fromNullMs(scanned)}
+	}
+	return &a, nil
+}
 
 // UpdateApp writes an app's name and shared flag. ENOTFOUND.
 func (db *DB) UpdateApp(ctx context.Context, a *steward.StoreApp) error {

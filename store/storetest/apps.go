@@ -72,6 +72,32 @@ func testApps(t *testing.T, f *fixture) {
 	list, err = f.db.ListApps(f.ctx, reseller.Path, []string{root.ID})
 	ok(t, err)
 	diff(t, "reseller's apps", appIDs(list), []string{own.ID, private.ID, shared.ID})
+	for _, a := range list {
+		if a.Latest != nil {
+			t.Errorf("%s has no version but lists Latest %+v", a.Package, a.Latest)
+		}
+	}
+
+	// Each app comes with its newest upload, whatever its version code or
+	// status.
+	f.version(t, shared, 7)
+	newest := f.version(t, shared, 5)
+	at := f.now()
+	newest.Status, newest.ScannedAt = steward.VersionRejected, &at
+	ok(t, f.db.UpdateAppVersion(f.ctx, newest))
+	ownV := f.version(t, own, 1)
+	list, err = f.db.ListApps(f.ctx, reseller.Path, []string{root.ID})
+	ok(t, err)
+	latest := map[string]*steward.AppVersion{}
+	for _, a := range list {
+		latest[a.Package] = a.Latest
+	}
+	summary := func(v *steward.AppVersion) *steward.AppVersion {
+		return &steward.AppVersion{ID: v.ID, AppID: v.AppID, VersionCode: v.VersionCode, VersionName: v.VersionName, SHA256: v.SHA256,
+			Size: v.Size, Status: v.Status, UploadedAt: v.UploadedAt, ScannedAt: v.ScannedAt}
+	}
+	diff(t, "newest versions", latest, map[string]*steward.AppVersion{"com.example.own": summary(ownV),
+		"com.example.private": nil, "com.example.shared": summary(newest)})
 
 	shared.Shared, shared.Name, shared.UpdatedAt = false, "Renamed", f.now()
 	ok(t, f.db.UpdateApp(f.ctx, shared))
