@@ -76,9 +76,16 @@ func (a *app) appsListCmd() *cobra.Command {
 			if a.json {
 				return printList(a, apps, 0, func(x *steward.StoreApp) string { return x.ID })
 			}
-			t := newTable(a.stdout, "ID", "PACKAGE", "NAME", "ACCOUNT", "SHARED", "UPDATED")
+			t := newTable(a.stdout, "ID", "PACKAGE", "NAME", "NEWEST", "STATUS", "ACCOUNT", "SHARED", "UPDATED")
 			for _, x := range apps {
-				t.row(x.ID, x.Package, x.Name, x.AccountID, strconv.FormatBool(x.Shared), when(x.UpdatedAt))
+				newest, status := "-", "-"
+				if v := x.Latest; v != nil {
+					newest, status = strconv.FormatInt(v.VersionCode, 10), string(v.Status)
+					if v.VersionName != "" {
+						newest = v.VersionName + " (" + newest + ")"
+					}
+				}
+				t.row(x.ID, x.Package, x.Name, newest, status, x.AccountID, strconv.FormatBool(x.Shared), when(x.UpdatedAt))
 			}
 			return t.flush()
 		},

@@ -35,7 +35,8 @@ func TestAppsCommands(t *testing.T) {
 		t.Errorf("a refused upload: %s", stderr)
 	}
 
-	if out := h.ok("", "apps", "list"); !strings.Contains(out, "com.example.timesheet") || !strings.Contains(out, v.AppID) {
+	if out := h.ok("", "apps", "list"); !strings.Contains(out, "com.example.timesheet") || !strings.Contains(out, v.AppID) ||
+		!strings.Contains(out, "(42)") || !strings.Contains(out, "quarantined") {
 		t.Errorf("apps list:\n%s", out)
 	}
 	as := decode[steward.AppAssignment](t, h.ok("", "apps", "assign", v.AppID, "--account", acc.ID, "--required", "--json"))

@@ -36,8 +36,8 @@ func exerciseApps(c *specClient, s *server.Server, rita, ivan, reseller, client,
 
 	var apps struct{ Items []steward.StoreApp }
 	c.do(specCall{method: "GET", path: "/api/v1/apps", token: rita, want: 200}).decode(t, &apps)
-	if len(apps.Items) != 1 || apps.Items[0].ID != v.AppID {
-		t.Errorf("GET /api/v1/apps: %+v, want the one app", apps.Items)
+	if len(apps.Items) != 1 || apps.Items[0].ID != v.AppID || apps.Items[0].Latest == nil || apps.Items[0].Latest.VersionCode != 8 {
+		t.Errorf("GET /api/v1/apps: %+v, want the one app with its newest version, 8", apps.Items)
 	}
 	c.do(specCall{method: "GET", path: "/api/v1/apps", token: ivan, want: 200})
 	c.do(specCall{method: "GET", path: "/api/v1/apps/" + v.AppID, token: rita, want: 200})

@@ -15,10 +15,10 @@ import (
 // the CSRF token, so the file streams to storage with a real progress bar
 // instead of passing through a console form.
 
-// appRow is an app in the list with its newest version and owner's name.
+// appRow is an app in the list (with its newest version, Latest, from the
+// same query) and its owner's name.
 type appRow struct {
 	*steward.StoreApp
-	Latest    *steward.AppVersion // nil when it has no version left
 	OwnerName string
 }
 
@@ -43,17 +43,7 @@ func (c *Console) apps(w http.ResponseWriter, r *http.Request, p *page) (*respon
 	}
 	names := c.accountNames(ctx, owners...)
 	for _, a := range apps {
-		// One read per app for its newest version: a store holds tens of
-		// apps, not thousands.
-		d, err := c.svc.GetApp(ctx, a.ID)
-		if err != nil {
-			return nil, err
-		}
-		row := appRow{StoreApp: a, OwnerName: names[a.AccountID]}
-		if len(d.Versions) > 0 {
-			row.Latest = d.Versions[0]
-		}
-		v.Rows = append(v.Rows, row)
+		v.Rows = append(v.Rows, appRow{StoreApp: a, OwnerName: names[a.AccountID]})
 	}
 	if p.CanWrite() {
 		accs, err := c.svc.Accounts(ctx, steward.AccountFilter{Limit: treePage})
