@@ -332,7 +332,7 @@ func (p *deployPlan) note(ds []*steward.AppDeployment) {
 	}
 }
 
-// add queues the latest version on a device that lacks it.
+// planAdd queues the plan's latest version on a device that lacks it.
 func (s *Service) planAdd(ctx context.Context, p *deployPlan, d deviceRef) error {
 	if p.latest == nil || p.has[d.ID] {
 		return nil
@@ -482,8 +482,9 @@ func (s *Service) downloadURL(versionID string) string {
 	return strings.TrimSuffix(s.baseURL, "/") + "/device/v1/apps/" + versionID + "/download"
 }
 
-// appCommandResult moves the deployment a command carries to its outcome.
-// It runs in CommandResult's transaction.
+// appCommandResult moves the deployment a command carries to its outcome;
+// a successful install or update supersedes the device's other installed
+// versions of the app. It runs in CommandResult's transaction.
 func (s *Service) appCommandResult(ctx context.Context, c *steward.Command, to steward.CommandStatus, output string) error {
 	if c.Type != steward.CmdInstallApp && c.Type != steward.CmdUpdateApp && c.Type != steward.CmdUninstallApp {
 		return nil
