@@ -77,6 +77,14 @@ var operational = []OperationalGroup{
 		}},
 	{Reason: "Job leases between the nodes of one installation: a job name, a node name and an expiry.",
 		Columns: []string{"job_leases.name", "job_leases.holder", "job_leases.expires_at"}},
+	{Reason: "Operational security material, not personal data: each account's data key for the secrets in its " +
+		"policies (Wi-Fi passwords, private keys), stored only wrapped (encrypted) by a master key kept outside the " +
+		"database, with the master key's ID, the key's version and when it was made and last re-wrapped. It names " +
+		"nobody and reveals nothing without the master key; it is kept as long as its account.",
+		Columns: []string{
+			"account_keys.account_id", "account_keys.version", "account_keys.wrapped_key", "account_keys.master_key_id",
+			"account_keys.created_at", "account_keys.rotated_at",
+		}},
 }
 
 // Operational returns the groups of columns that hold no personal data.
