@@ -88,6 +88,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Directory/Groups", testGroups},
 		{"Directory/AllOrNothing", testMembershipAllOrNothing},
 		{"Directory/Targets", testMembershipAndTargets},
+		{"AccountKeys", testAccountKeys},
+		{"AccountKeys/Rewrap", testAccountKeysRewrap},
+		{"AccountKeys/InsertConcurrent", testAccountKeysConcurrent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
