@@ -398,3 +398,43 @@ func TestParseMasterKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestOneKeyringConcurrently seals and opens from many goroutines through
+// one keyring and its cache (run with -race).
+func TestOneKeyringConcurrently(t *testing.T) {
+	db := testutil.OpenSQLite(t)
+	e := &env{db: db, clock: testutil.NewClock(), ctx: t.Context()}
+	k := newKeyring(t, keyring.Options{Store: db, MasterKeys: []keyring.MasterKey{master(t, "m1")}, Clock: e.clock,
+		Logger: testutil.Logger(), CacheSize: 2})
+	accs := []string{e.account(t, "A"), e.account(t, "B"), e.account(t, "C")}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 12 {
+		wg.Go(func() {
+			acc := accs[i%len(accs)]
+			for j := range 20 {
+				want := fmt.Sprint(i, "/", j)
+				sealed, err := k.Seal(e.ctx, acc, []byte(want), "f")
+				if err == nil {
+					var got []byte
+					got, err = k.Open(e.ctx, acc, sealed, "f")
+					if err == nil && string(got) != want {
+						err = fmt.Errorf("opened %q, want %q", got, want)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := keyring.CacheLen(k); n > 2 {
+		t.Errorf("%d keys cached, over the bound of 2", n)
+	}
+}

@@ -165,6 +165,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	if err := sealer.Check(ctx); err != nil {
 		return nil, fmt.Errorf("refusing to start: %w", err)
 	}
+	cfg.Logger.Info("secrets at rest are protected by the configured master keys", "current", sealer.CurrentMasterKeyID())
 	svc, err := service.New(service.Options{Store: db, Clock: cfg.Clock, Logger: cfg.Logger,
 		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL, SingleNode: db.Dialect() == store.SQLite,
 		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs, Sealer: sealer})
