@@ -148,7 +148,8 @@ func TestOpenRefusesAnotherAccountOrField(t *testing.T) {
 
 func TestOpenRefusesTamperedCiphertext(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		k := e.keyring(t, master(t, "m1"))
+		m1 := master(t, "m1")
+		k := e.keyring(t, m1)
 		acc := e.account(t, "Client")
 		sealed := must(k.Seal(e.ctx, acc, []byte("hunter2"), "f"))
 		// Every single-bit change anywhere (header, nonce, body, tag) is refused.
@@ -165,14 +166,23 @@ func TestOpenRefusesTamperedCiphertext(t *testing.T) {
 			_, err := k.Open(e.ctx, acc, c, "f")
 			wantCode(t, err, steward.EINVALID)
 		}
-		// A data key row copied to another account does not unwrap there.
+		// A data key row copied to another account does not unwrap there
+		// (a fresh keyring, so nothing comes from a cache).
 		other := e.account(t, "Other")
 		stored := must(e.db.AccountKey(e.ctx, acc, 1))
 		stored.AccountID = other
 		must(e.db.InsertAccountKey(e.ctx, stored))
-		_, err := e.keyring(t, master(t, "m2")).Open(e.ctx, other, sealed, "f")
-		if err == nil || steward.ErrorCode(err) != steward.EINTERNAL {
-			t.Fatalf("open with a copied data key: %v, want an internal (configuration) error", err)
+		_, err := e.keyring(t, m1).Open(e.ctx, other, sealed, "f")
+		if err == nil || !strings.Contains(err.Error(), `master key "m1" does not unwrap the data key of account `+other) {
+			t.Fatalf("open with a data key copied from another account: %v", err)
+		}
+		// Nor does a row relabelled with another master key ID, even one
+		// configured with the same bytes.
+		alias := keyring.MasterKey{ID: "alias", Key: m1.Key}
+		must(e.db.ExecRaw(e.ctx, `UPDATE account_keys SET master_key_id = 'alias' WHERE account_id = $1`, acc))
+		_, err = e.keyring(t, m1, alias).Open(e.ctx, acc, sealed, "f")
+		if err == nil || !strings.Contains(err.Error(), `master key "alias" does not unwrap`) {
+			t.Fatalf("open with a relabelled data key: %v", err)
 		}
 	})
 }
