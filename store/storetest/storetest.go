@@ -88,6 +88,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Directory/Groups", testGroups},
 		{"Directory/AllOrNothing", testMembershipAllOrNothing},
 		{"Directory/Targets", testMembershipAndTargets},
+		{"Directory/DeviceList", testDeviceListByFolderAndGroup},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
