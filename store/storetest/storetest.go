@@ -91,6 +91,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AccountKeys", testAccountKeys},
 		{"AccountKeys/Rewrap", testAccountKeysRewrap},
 		{"AccountKeys/InsertConcurrent", testAccountKeysConcurrent},
+		{"Directory/DeviceList", testDeviceListByFolderAndGroup},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
