@@ -141,6 +141,7 @@ type deviceView struct {
 	HistoryBefore  string
 	HistoryNext    string
 	Personal       bool
+	Compliance     *steward.DeviceCompliance
 }
 
 func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -180,6 +181,9 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 	}
 	if len(v.History) == historyPage {
 		v.HistoryNext = v.History[len(v.History)-1].ID
+	}
+	if v.Compliance, err = c.svc.DeviceCompliance(ctx, d.ID); err != nil {
+		return nil, err
 	}
 	v.AccountName = c.accountNames(ctx, d.AccountID)[d.AccountID]
 	p.Title, p.Nav, p.Data = d.Name+" ("+d.SupportID+")", "devices", v
