@@ -24,6 +24,7 @@ type Store interface {
 	AppStore
 	DirectoryStore
 	KeyStore
+	ComplianceStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

@@ -92,6 +92,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AccountKeys/Rewrap", testAccountKeysRewrap},
 		{"AccountKeys/InsertConcurrent", testAccountKeysConcurrent},
 		{"Directory/DeviceList", testDeviceListByFolderAndGroup},
+		{"Compliance/Reports", testComplianceReports},
+		{"Compliance/Entries", testComplianceEntries},
+		{"Compliance/Purge", testCompliancePurge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
