@@ -23,6 +23,8 @@ type Store interface {
 	RetentionStore
 	AppStore
 	DirectoryStore
+	KeyStore
+	ComplianceStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

@@ -33,7 +33,7 @@ var operational = []OperationalGroup{
 			"app_assignments.id", "app_assignments.app_id", "app_assignments.account_id", "app_assignments.device_id",
 			"app_assignments.folder_id", "app_assignments.group_id",
 			"app_assignments.assigned_by", "app_deployments.version_id", "app_deployments.device_id", "app_deployments.app_id",
-			"app_deployments.command_id",
+			"app_deployments.command_id", "device_compliance.device_id",
 		}},
 	{Reason: "Hashes of secrets (sessions, links, tokens, codes, device credentials) and of the audit chain; a secret cannot be recovered from them.",
 		Columns: []string{
@@ -59,7 +59,7 @@ var operational = []OperationalGroup{
 			"location_points.received_at", "web_history.received_at",
 			"apps.created_at", "apps.updated_at", "app_versions.uploaded_at", "app_versions.scanned_at",
 			"app_assignments.created_at", "app_deployments.created_at", "app_deployments.updated_at",
-			"app_versions.next_scan_at",
+			"app_versions.next_scan_at", "device_compliance.received_at",
 		}},
 	{Reason: "Status flags, counters, kinds and versions the software keeps about its own rows.",
 		Columns: []string{
@@ -87,6 +87,14 @@ var operational = []OperationalGroup{
 			"folders.id", "folders.account_id", "folders.name", "folders.description", "folders.created_at", "folders.updated_at",
 			"groups.id", "groups.account_id", "groups.name", "groups.description", "groups.priority", "groups.created_at",
 			"groups.updated_at", "device_groups.group_id", "device_groups.device_id", "devices.folder_id",
+		}},
+	{Reason: "Operational security material, not personal data: each account's data key for the secrets in its " +
+		"policies (Wi-Fi passwords, private keys), stored only wrapped (encrypted) by a master key kept outside the " +
+		"database, with the master key's ID, the key's version and when it was made and last re-wrapped. It names " +
+		"nobody and reveals nothing without the master key; it is kept as long as its account.",
+		Columns: []string{
+			"account_keys.account_id", "account_keys.version", "account_keys.wrapped_key", "account_keys.master_key_id",
+			"account_keys.created_at", "account_keys.rotated_at",
 		}},
 }
 

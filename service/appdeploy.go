@@ -418,13 +418,26 @@ func (s *Service) deployRequired(ctx context.Context, app *steward.StoreApp) ([]
 	return s.commitPlans(ctx, p)
 }
 
+// requiredAppsJoined queues, in the caller's transaction, the required
+// apps of devices that joined targets (requiredAppsFor), and delivers the
+// commands once the transaction commits.
+func (s *Service) requiredAppsJoined(ctx context.Context, deviceIDs []string) error {
+	cmds, err := s.requiredAppsFor(ctx, deviceIDs)
+	if err != nil || len(cmds) == 0 {
+		return err
+	}
+	afterCommit(ctx, func() { s.queuedCommands(context.WithoutCancel(ctx), cmds) })
+	return nil
+}
+
 // requiredAppsFor queues, in the caller's transaction, the newest clean
 // version of every app a required assignment covering each device assigns
 // (to its account or one above, its folder, one of its groups, or itself)
 // where the device does not have it yet. It is for devices that join
-// targets: an enrolled device, or devices moved into a folder or group.
-// The caller delivers the commands with queuedCommands once the
-// transaction is committed. A device that does not exist is skipped.
+// targets: an enrolled device, or devices moved into a folder or group
+// (membershipChanged). The commands must be delivered (queuedCommands) only
+// once the transaction is committed. A device that does not exist is
+// skipped.
 func (s *Service) requiredAppsFor(ctx context.Context, deviceIDs []string) ([]*steward.Command, error) {
 	plans := map[string]*deployPlan{}
 	var order []*deployPlan

@@ -81,7 +81,6 @@ func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 		// Re-enrollment: same hardware, same account. The old credential
 		// stops working; no seat and no credit are spent again. Required
 		// apps it lacks are queued, as for a new device.
-		var queued []*steward.Command
 		err = s.store.InTx(ctx, func(ctx context.Context) error {
 			if err := s.store.SetDeviceCredential(ctx, existing.ID, hashSecret(secret), now); err != nil {
 				return err
@@ -89,16 +88,14 @@ func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 			if err := s.deviceEvent(ctx, existing.ID, "enrolled", map[string]any{"reenrolled": true, "ip": ip}); err != nil {
 				return err
 			}
-			if queued, err = s.requiredAppsFor(ctx, []string{existing.ID}); err != nil {
+			if err := s.requiredAppsJoined(ctx, []string{existing.ID}); err != nil {
 				return err
 			}
-			return s.record(ctx, acc.ID, "device.reenroll", "device", existing.ID, map[string]any{"support_id": existing.SupportID,
-				"code": code.Prefix, "app_commands": len(queued)})
+			return s.record(ctx, acc.ID, "device.reenroll", "device", existing.ID, map[string]any{"support_id": existing.SupportID, "code": code.Prefix})
 		})
 		if err != nil {
 			return nil, err
 		}
-		s.queuedCommands(ctx, queued)
 		s.devAuth.forget(existing.ID)
 		s.securityEvent(ctx, steward.SecurityEvent{Kind: "device.reenrolled", AccountID: acc.ID, IP: ip,
 			Detail: detail("device_id", existing.ID, "support_id", existing.SupportID)})
@@ -129,9 +126,8 @@ func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 			return nil, fmt.Errorf("no free support ID after %d tries", tries)
 		}
 	}
-	// The required apps assigned to the targets the device joins are queued
-	// with it, so it installs them at its first check-in.
-	var queued []*steward.Command
+	// membershipChanged queues the required apps assigned to the targets the
+	// device joins, so it installs them at its first check-in.
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.UseActivationCode(ctx, code.ID, now); err != nil {
 			return err
@@ -145,17 +141,15 @@ func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 		if err := s.deviceEvent(ctx, d.ID, "enrolled", map[string]any{"ownership": d.Ownership, "code": code.Prefix, "ip": ip}); err != nil {
 			return err
 		}
-		var err error
-		if queued, err = s.requiredAppsFor(ctx, []string{d.ID}); err != nil {
+		if err := s.membershipChanged(ctx, []string{d.ID}); err != nil {
 			return err
 		}
 		return s.record(ctx, acc.ID, "device.enroll", "device", d.ID,
-			map[string]any{"support_id": d.SupportID, "ownership": d.Ownership, "code": code.Prefix, "app_commands": len(queued)})
+			map[string]any{"support_id": d.SupportID, "ownership": d.Ownership, "code": code.Prefix})
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.queuedCommands(ctx, queued)
 	resp.DeviceID, resp.SupportID, resp.Credential = d.ID, d.SupportID, d.ID+"."+secret
 	return &enrolled{resp: resp, created: true}, nil
 }

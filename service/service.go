@@ -54,6 +54,10 @@ type Options struct {
 	MaxAPKSize int64
 	// TempDir holds uploads while they are inspected (default: the system's).
 	TempDir string
+	// Sealer keeps secrets encrypted at rest (Wi-Fi passwords, private
+	// keys), sealed per account; without it, features that store secrets
+	// must refuse them.
+	Sealer steward.Sealer
 }
 
 // Service implements Steward's use cases.
@@ -72,6 +76,9 @@ type Service struct {
 	acks      *groupCommit  // acknowledgements, committed in groups
 	states    *deviceStates // nil unless Options.SingleNode
 	privacy   privacyCache  // accounts' privacy switches, for check-ins
+	// policyVersions gives compliance each device's current policy version
+	// (see compliance.go); nil until the effective policy is computed.
+	policyVersions policyVersionsFunc
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
 	// a wrong password and existence does not leak through timing.
@@ -124,7 +131,7 @@ func New(o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		store: o.Store, clock: o.Clock, logger: o.Logger, passwords: o.Passwords, baseURL: o.BaseURL, opts: o,
+		store: hookedStore{o.Store}, clock: o.Clock, logger: o.Logger, passwords: o.Passwords, baseURL: o.BaseURL, opts: o,
 		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute), dummyHash: dummy,
 		hub: newHub(), devAuth: newDeviceAuthCache(30 * time.Second),
 	}

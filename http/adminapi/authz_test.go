@@ -170,8 +170,8 @@ func newWorld(t *testing.T) *world {
 	if err := s.DB.PutAssignment(ctx, assignment); err != nil {
 		t.Fatal(err)
 	}
-	// A version of it kept in quarantine as unscannable: a rescan that
-	// leaked would clear its scan.
+	// A version of its app kept in quarantine as unscannable: a rescan
+	// that leaked would clear its scan.
 	scanned := now
 	version := &steward.AppVersion{ID: steward.NewID(now), AppID: app.ID, VersionCode: 3, SHA256: strings.Repeat("ab", 32), Size: 9,
 		BlobKey: "apps/" + c2 + "/zeta.apk", Status: steward.VersionQuarantined, UploadedAt: now, ScannedAt: &scanned,
@@ -179,20 +179,27 @@ func newWorld(t *testing.T) *world {
 	if err := s.DB.InsertAppVersion(ctx, version); err != nil {
 		t.Fatal(err)
 	}
-	// A folder and a group of the foreign client, for app assignments.
-	folder := &steward.Folder{ID: steward.NewID(now), AccountID: c2, Name: "Zeta Folder", CreatedAt: now, UpdatedAt: now}
-	group := &steward.Group{ID: steward.NewID(now), AccountID: c2, Name: "Zeta Group", CreatedAt: now, UpdatedAt: now}
-	if err := s.DB.InsertFolder(ctx, folder); err != nil {
+	// A folder and a group of the foreign client, holding its device.
+	folder, err := svc.CreateFolder(actx2, c2, service.FolderCreate{Name: "Zeta Secret Folder"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DB.InsertGroup(ctx, group); err != nil {
+	group, err := svc.CreateGroup(actx2, c2, service.GroupCreate{Name: "Zeta Secret Group", Priority: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.MoveToFolder(actx2, folder.ID, []string{enr.DeviceID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddToGroup(actx2, group.ID, []string{enr.DeviceID}); err != nil {
 		t.Fatal(err)
 	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
 		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID, "version": version.ID,
 		"folder": folder.ID, "group": group.ID}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
-		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App", "zeta scan detail"}
+		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App",
+		"Zeta Secret Folder", "Zeta Secret Group", "zeta scan detail"}
 
 	// The fingerprint of the foreign subtree, read with platform rights.
 	w.finger = func(t *testing.T) string {
@@ -242,6 +249,14 @@ func newWorld(t *testing.T) *world {
 		}
 		apps, _ := svc.ListApps(ctx)
 		fmt.Fprintf(&b, "apps=%d|", len(apps))
+		fs, _ := svc.Folders(ctx, c2)
+		for _, f := range fs {
+			fmt.Fprintf(&b, "folder %s %s %s %d|", f.ID, f.Name, f.Description, f.DeviceCount)
+		}
+		gs, _ := svc.Groups(ctx, c2)
+		for _, g := range gs {
+			fmt.Fprintf(&b, "group %s %s %s %d %d|", g.ID, g.Name, g.Description, g.Priority, g.DeviceCount)
+		}
 		devs, _ := svc.Commands(ctx, steward.CommandFilter{AccountID: c2, Limit: 100})
 		fmt.Fprintf(&b, "commands=%d|", len(devs))
 		return b.String()

@@ -4,7 +4,7 @@ import "net/http"
 
 // routeTable is every admin API route. Path parameters are named after the
 // kind of object they hold ({account}, {manager}, {token}, {device},
-// {command}, {code}, {hold}, {app}, {assignment}), which is how the
+// {command}, {code}, {hold}, {app}, {assignment}, {folder}, {group}), which is how the
 // authorisation test finds a foreign object to put in each.
 func (a *API) routeTable() []Route {
 	return []Route{
@@ -75,6 +75,21 @@ func (a *API) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/apps/{app}/deployments", Summary: "An app's deployments with status counts", handler: a.appDeployments},
 		{Method: "POST", Pattern: "/api/v1/apps/{app}/versions/{version}/rescan", Summary: "Put a quarantined version back in the scan queue", handler: a.rescanAppVersion},
 
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/folders", Summary: "List a client account's folders", handler: a.listFolders},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/folders", Status: http.StatusCreated, Summary: "Create a folder in a client account", handler: a.createFolder},
+		{Method: "GET", Pattern: "/api/v1/folders/{folder}", Summary: "Get a folder with its device count", handler: a.getFolder},
+		{Method: "PATCH", Pattern: "/api/v1/folders/{folder}", Summary: "Rename a folder or change its description", handler: a.updateFolder},
+		{Method: "DELETE", Pattern: "/api/v1/folders/{folder}", Summary: "Delete a folder (its devices are left in none)", handler: a.deleteFolder},
+		{Method: "POST", Pattern: "/api/v1/folders/{folder}/devices", Summary: "Move devices into a folder", handler: a.addFolderDevices},
+		{Method: "POST", Pattern: "/api/v1/folders/{folder}/devices/remove", Summary: "Take devices out of a folder", handler: a.removeFolderDevices},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/groups", Summary: "List a client account's groups", handler: a.listGroups},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/groups", Status: http.StatusCreated, Summary: "Create a group in a client account", handler: a.createGroup},
+		{Method: "GET", Pattern: "/api/v1/groups/{group}", Summary: "Get a group with its device count", handler: a.getGroup},
+		{Method: "PATCH", Pattern: "/api/v1/groups/{group}", Summary: "Rename a group or change its description or priority", handler: a.updateGroup},
+		{Method: "DELETE", Pattern: "/api/v1/groups/{group}", Summary: "Delete a group (its devices leave it)", handler: a.deleteGroup},
+		{Method: "POST", Pattern: "/api/v1/groups/{group}/devices", Summary: "Add devices to a group", handler: a.addGroupDevices},
+		{Method: "POST", Pattern: "/api/v1/groups/{group}/devices/remove", Summary: "Remove devices from a group", handler: a.removeGroupDevices},
+
 		{Method: "GET", Pattern: "/api/v1/audit", Summary: "Read the audit log", handler: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/security-events", Summary: "Read security events (platform admin)", handler: a.listSecurityEvents},
 
@@ -86,5 +101,8 @@ func (a *API) routeTable() []Route {
 		{Method: "POST", Pattern: "/api/v1/privacy/holds/{hold}/release", Summary: "Release a legal hold (platform admin)", handler: a.releaseHold},
 		{Method: "GET", Pattern: "/api/v1/privacy/receipts", Summary: "Receipts of retention sweeps (platform admin)", handler: a.listReceipts},
 		{Method: "POST", Pattern: "/api/v1/privacy/sweep", Summary: "Run the retention sweep now (platform admin)", handler: a.runSweep},
+
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/compliance", Summary: "Compliance of an account's devices, counted by state, with a page of devices in one state", handler: a.accountCompliance},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/compliance", Summary: "A device's compliance and its latest policy report", handler: a.deviceCompliance},
 	}
 }

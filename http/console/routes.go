@@ -43,6 +43,7 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/devices/{device}/location", h: c.locationPage},
 		{method: "GET", pattern: "/console/devices/{device}/web-history", h: c.webHistoryPage},
 		{method: "POST", pattern: "/console/commands/{command}/cancel", h: c.cancelCommand},
+		{method: "GET", pattern: "/console/compliance", h: c.compliance},
 
 		{method: "GET", pattern: "/console/apps", h: c.apps},
 		{method: "GET", pattern: "/console/apps/{app}", h: c.appPage},
@@ -51,6 +52,15 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/apps/{app}/delete", h: c.deleteAppPage},
 		{method: "POST", pattern: "/console/apps/{app}/delete", h: c.deleteApp},
 		{method: "POST", pattern: "/console/apps/{app}/versions/{version}/rescan", h: c.rescanVersion},
+
+		{method: "GET", pattern: "/console/folders", h: c.folders},
+		{method: "POST", pattern: "/console/folders", h: c.createFolder},
+		{method: "POST", pattern: "/console/folders/{folder}/edit", h: c.editFolder},
+		{method: "POST", pattern: "/console/folders/{folder}/delete", h: c.deleteFolder},
+		{method: "POST", pattern: "/console/groups", h: c.createGroup},
+		{method: "POST", pattern: "/console/groups/{group}/edit", h: c.editGroup},
+		{method: "POST", pattern: "/console/groups/{group}/delete", h: c.deleteGroup},
+		{method: "POST", pattern: "/console/devices/membership", h: c.changeMembership},
 
 		{method: "GET", pattern: "/console/codes", h: c.codes},
 		{method: "POST", pattern: "/console/codes", h: c.createCode},

@@ -88,6 +88,13 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Directory/Groups", testGroups},
 		{"Directory/AllOrNothing", testMembershipAllOrNothing},
 		{"Directory/Targets", testMembershipAndTargets},
+		{"AccountKeys", testAccountKeys},
+		{"AccountKeys/Rewrap", testAccountKeysRewrap},
+		{"AccountKeys/InsertConcurrent", testAccountKeysConcurrent},
+		{"Directory/DeviceList", testDeviceListByFolderAndGroup},
+		{"Compliance/Reports", testComplianceReports},
+		{"Compliance/Entries", testComplianceEntries},
+		{"Compliance/Purge", testCompliancePurge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
