@@ -72,6 +72,12 @@ type appView struct {
 	VersionNames map[string]string    // version ID → version name and code, for the history
 	Current      *steward.AppVersion  // the newest clean version, if any
 	Assigned     []*assignmentRowView // assignments with their target names
+	// ChooseTargets: the actor is in a client account, whose Folders and
+	// Groups the assign form lists; other actors type a folder's or
+	// group's ID (from the folders and groups page).
+	ChooseTargets bool
+	Folders       []*steward.Folder
+	Groups        []*steward.Group
 }
 
 // assignmentRowView is an assignment with what it targets, named.
@@ -142,6 +148,15 @@ func (c *Console) appView(r *http.Request, p *page, id string) (*response, error
 		}
 		for _, a := range accs {
 			v.Accounts = append(v.Accounts, accountRow{Account: a, Depth: depthBelow(p.Actor, a)})
+		}
+		if p.Actor.AccountKind == steward.AccountClient {
+			v.ChooseTargets = true
+			if v.Folders, err = c.svc.Folders(ctx, p.Actor.AccountID); err != nil {
+				return nil, err
+			}
+			if v.Groups, err = c.svc.Groups(ctx, p.Actor.AccountID); err != nil {
+				return nil, err
+			}
 		}
 	}
 	p.Title, p.Nav, p.Data = d.Name, "apps", v

@@ -239,4 +239,11 @@ func TestAppAssignFolderAndGroup(t *testing.T) {
 	if err != nil || len(d.Assignments) != 2 || d.Assignments[0].FolderID != folder.ID || d.Assignments[1].GroupID != group.ID {
 		t.Errorf("assignments %+v (%v), want the folder's and the group's", d.Assignments, err)
 	}
+
+	// A login of the client account chooses among its folders and groups.
+	pw := e.login(f.northClient.ID, "ada@acme.example", steward.RoleAdmin)
+	ada := e.client()
+	ada.signIn("ada@acme.example", pw)
+	want(t, "the form of a client's login", ada.get(app), http.StatusOK, `<select id="assign-folder_id" name="folder_id"><option value="`+folder.ID+`">Warehouse (0)</option>`,
+		`<select id="assign-group_id" name="group_id"><option value="`+group.ID+`">Drivers (0)</option>`)
 }
