@@ -84,6 +84,11 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Apps/Versions", testAppVersions},
 		{"Apps/Assignments", testAppAssignments},
 		{"Apps/Deployments", testAppDeployments},
+		{"Users", testUsers},
+		{"Users/List", testUserList},
+		{"Users/Fields", testUserFields},
+		{"Users/Devices", testUserDevices},
+		{"Users/Purge", testUsersPurge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
