@@ -33,6 +33,7 @@ var operational = []OperationalGroup{
 			"app_assignments.id", "app_assignments.app_id", "app_assignments.account_id", "app_assignments.device_id",
 			"app_assignments.assigned_by", "app_deployments.version_id", "app_deployments.device_id", "app_deployments.app_id",
 			"app_deployments.command_id",
+			"users.id", "users.account_id", "user_fields.account_id",
 		}},
 	{Reason: "Hashes of secrets (sessions, links, tokens, codes, device credentials) and of the audit chain; a secret cannot be recovered from them.",
 		Columns: []string{
@@ -58,6 +59,7 @@ var operational = []OperationalGroup{
 			"location_points.received_at", "web_history.received_at",
 			"apps.created_at", "apps.updated_at", "app_versions.uploaded_at", "app_versions.scanned_at",
 			"app_assignments.created_at", "app_deployments.created_at", "app_deployments.updated_at",
+			"users.created_at", "users.updated_at",
 		}},
 	{Reason: "Status flags, counters, kinds and versions the software keeps about its own rows.",
 		Columns: []string{
@@ -77,6 +79,9 @@ var operational = []OperationalGroup{
 		}},
 	{Reason: "Job leases between the nodes of one installation: a job name, a node name and an expiry.",
 		Columns: []string{"job_leases.name", "job_leases.holder", "job_leases.expires_at"}},
+	{Reason: "Definitions of an account's custom user fields (key, label, type, choices, order): the shape of a company's directory, not data about a person. A user's values are in users.custom_fields.",
+		Columns: []string{"user_fields.field_key", "user_fields.position", "user_fields.label", "user_fields.type",
+			"user_fields.choices", "user_fields.required"}},
 }
 
 // Operational returns the groups of columns that hold no personal data.
