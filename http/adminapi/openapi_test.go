@@ -759,6 +759,7 @@ func exerciseFleet(c *specClient, who fleetActors) {
 	c.do(specCall{method: "GET", path: "/api/v1/devices/" + kiosk.DeviceID + "/history", token: who.rita, want: 404})
 
 	exercisePrivacy(c, who, phone, tablet)
+	exerciseUsers(c, who, phone, tablet, kiosk)
 
 	// Commands: one device, a bulk by filter, a confirmed wipe; and the
 	// refusals.
