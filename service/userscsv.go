@@ -141,7 +141,7 @@ func writeUsersCSV(w io.Writer, rows [][]string) error {
 }
 
 // UserImportError is one problem of an import: its row (1 is the header),
-// the column, and what is wrong.
+// the column (a custom field's key), and what is wrong.
 type UserImportError struct {
 	Row     int    `json:"row"`
 	Field   string `json:"field,omitempty"`
@@ -361,7 +361,7 @@ func planImport(t *usersTable, c importCols, defs []steward.CustomFieldDef, exis
 			u.CustomFields[k] = rec[col]
 		}
 		for _, e := range userProblems(u, defs) {
-			fail(e.Field, e.Message)
+			fail(strings.TrimPrefix(e.Field, "custom_fields."), e.Message) // the file's column
 		}
 		if prev, ok := emailRow[u.Email]; ok && u.Email != "" {
 			fail(colEmail, fmt.Sprintf("%s is also on row %d.", u.Email, prev))

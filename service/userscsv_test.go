@@ -60,10 +60,10 @@ func TestImportUsersAllOrNothing(t *testing.T) {
 		}
 		diff(t, "report", rep, &service.UserImportReport{Rows: 6, Skipped: 6, Errors: []service.UserImportError{
 			{Row: 3, Field: "email", Message: `"bad-email" is not an email address.`},
-			{Row: 4, Field: "custom_fields.cost_centre", Message: "Not a number."},
+			{Row: 4, Field: "cost_centre", Message: "Not a number."},
 			{Row: 7, Field: "email", Message: "ann@example.com is also on row 2."},
 			{Row: 7, Field: "devices", Message: fmt.Sprintf("Device %s is also on row 2.", phone.SupportID)},
-			{Row: 8, Field: "custom_fields.team", Message: "Required."},
+			{Row: 8, Field: "team", Message: "Required."},
 			{Row: 8, Field: "devices", Message: `No device "NOSUCHID" in this account.`},
 		}, ErrorCount: 6})
 		list, err := e.svc.Users(w.c1.ctx, w.C1.ID, steward.UserFilter{})
