@@ -141,6 +141,7 @@ type deviceView struct {
 	HistoryBefore  string
 	HistoryNext    string
 	Personal       bool
+	User           *deviceUserView // its directory user (users.go)
 }
 
 func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -182,6 +183,9 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 		v.HistoryNext = v.History[len(v.History)-1].ID
 	}
 	v.AccountName = c.accountNames(ctx, d.AccountID)[d.AccountID]
+	if v.User, err = c.deviceUser(r, p, d); err != nil {
+		return nil, err
+	}
 	p.Title, p.Nav, p.Data = d.Name+" ("+d.SupportID+")", "devices", v
 	return render("device")
 }
