@@ -45,9 +45,9 @@ type DeviceRef struct {
 // FieldType is the type of a custom user field.
 type FieldType string
 
-// Custom field types and the canonical form of their values: text as
-// typed (one line); a number as a decimal such as "-12.5"; a date as
-// YYYY-MM-DD; a choice as one of the field's choices, exactly.
+// Custom field types and the form of their values: text as typed (one
+// line); a number as typed, a decimal such as "4100", "-12.5" or "1e3"; a
+// date as YYYY-MM-DD; a choice as one of the field's choices, exactly.
 const (
 	FieldText   FieldType = "text"
 	FieldNumber FieldType = "number"
@@ -87,8 +87,8 @@ type UserFilter struct {
 // UserStore keeps directory users, their custom field definitions and
 // which devices they hold. Scope checks are the service's job.
 type UserStore interface {
-	InsertUser(ctx context.Context, u *DirectoryUser) error                       // ECONFLICT on a taken email in the account
-	UserByID(ctx context.Context, id string) (*DirectoryUser, error)              // ENOTFOUND
+	InsertUser(ctx context.Context, u *DirectoryUser) error                           // ECONFLICT on a taken email in the account
+	UserByID(ctx context.Context, id string) (*DirectoryUser, error)                  // ENOTFOUND
 	UserByEmail(ctx context.Context, accountID, email string) (*DirectoryUser, error) // ENOTFOUND
 	// ListUsers lists an account's users by email, after f.After, at most
 	// f.Limit (default 50).
