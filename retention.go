@@ -181,6 +181,10 @@ const (
 	PurgeLegalHolds      PurgePart = "legal_holds" // those no longer in force
 )
 
+// PurgeUsers is an account's directory users; the database leaves the
+// devices they held without a user.
+const PurgeUsers PurgePart = "users"
+
 // RetentionStore keeps what the retention engine reads and changes. Every
 // deleting method works in one short statement of at most batch rows, so
 // a large sweep never holds the database writer for long, and leaves rows

@@ -25,6 +25,7 @@ type Store interface {
 	DirectoryStore
 	KeyStore
 	ComplianceStore
+	UserStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

@@ -95,6 +95,11 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Compliance/Reports", testComplianceReports},
 		{"Compliance/Entries", testComplianceEntries},
 		{"Compliance/Purge", testCompliancePurge},
+		{"Users", testUsers},
+		{"Users/List", testUserList},
+		{"Users/Fields", testUserFields},
+		{"Users/Devices", testUserDevices},
+		{"Users/Purge", testUsersPurge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
