@@ -50,6 +50,9 @@ type Device struct {
 	Online           bool       `json:"online"` // live connection, or seen within two check-in intervals
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
+
+	// Policy is the device's effective policy as last computed.
+	Policy DevicePolicyState `json:"policy"`
 }
 
 // Inventory is what a device reports about itself.

@@ -84,6 +84,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Apps/Versions", testAppVersions},
 		{"Apps/Assignments", testAppAssignments},
 		{"Apps/Deployments", testAppDeployments},
+		{"Policies", testPolicies},
+		{"Policies/Covering", testPoliciesCovering},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
