@@ -22,6 +22,7 @@ type Store interface {
 	LocationStore
 	RetentionStore
 	AppStore
+	DirectoryStore
 	PolicyStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error

@@ -84,6 +84,10 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Apps/Versions", testAppVersions},
 		{"Apps/Assignments", testAppAssignments},
 		{"Apps/Deployments", testAppDeployments},
+		{"Directory/Folders", testFolders},
+		{"Directory/Groups", testGroups},
+		{"Directory/AllOrNothing", testMembershipAllOrNothing},
+		{"Directory/Targets", testMembershipAndTargets},
 		{"Policies", testPolicies},
 		{"Policies/Covering", testPoliciesCovering},
 	} {
