@@ -2,6 +2,7 @@ package steward
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -180,12 +181,84 @@ type PolicyStore interface {
 	// ListPolicyVersions lists a policy's versions, newest first.
 	ListPolicyVersions(ctx context.Context, policyID string) ([]*PolicyVersion, error)
 
-	// PoliciesCovering returns the policies with a target that covers the
-	// device, with their current versions.
-	PoliciesCovering(ctx context.Context, m *Membership) ([]*Policy, []*PolicyVersion, error)
+	// PoliciesCovering returns the policies, with their targets, that have
+	// a target covering the device.
+	PoliciesCovering(ctx context.Context, m *Membership) ([]*Policy, error)
 	// PoliciesTargeting lists the IDs of the policies with a target of this
 	// kind and ID (a folder or group being deleted, say).
 	PoliciesTargeting(ctx context.Context, t Target) ([]string, error)
-	// SetDevicePolicyStates writes devices' effective policy states.
-	SetDevicePolicyStates(ctx context.Context, states map[string]DevicePolicyState) error
+	// SetDevicePolicyStates writes devices' effective policy states and
+	// returns the IDs of the devices whose version changed.
+	SetDevicePolicyStates(ctx context.Context, states map[string]DevicePolicyState) ([]string, error)
+}
+
+// FieldErrors are the invalid fields of one input, each an EINVALID
+// *Error naming its field ("wifi[2].password"). It unwraps to them, so
+// ErrorCode, ErrorMessage and ErrorField answer with the first.
+type FieldErrors []*Error
+
+// Error implements the error interface.
+func (fe FieldErrors) Error() string {
+	var b strings.Builder
+	for i, e := range fe {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.Field + ": " + e.Message)
+	}
+	return b.String()
+}
+
+// Unwrap returns the errors, for errors.As.
+func (fe FieldErrors) Unwrap() []error {
+	out := make([]error, len(fe))
+	for i, e := range fe {
+		out[i] = e
+	}
+	return out
+}
+
+// Add appends an error on field.
+func (fe *FieldErrors) Add(field, format string, args ...any) {
+	*fe = append(*fe, FieldErrorf(field, format, args...))
+}
+
+// Err returns fe as an error, nil when empty.
+func (fe FieldErrors) Err() error {
+	if len(fe) == 0 {
+		return nil
+	}
+	return fe
+}
+
+// EffectivePolicy is a device's policy as merged from every policy that
+// covers it, with where each setting came from. Secrets appear only as
+// "…_set" flags.
+type EffectivePolicy struct {
+	DeviceID string `json:"device_id"`
+	// Version is a hash of the merged content; empty when no policy covers
+	// the device.
+	Version  string          `json:"version"`
+	Settings PolicySettings  `json:"settings"`
+	Sources  []SettingSource `json:"sources"`
+	// Policies are the covering policies, from the highest precedence down.
+	Policies []PolicySource `json:"policies"`
+}
+
+// PolicySource is one policy that covers a device, through the target of
+// highest precedence it has among those that cover the device.
+type PolicySource struct {
+	PolicyID   string `json:"policy_id"`
+	PolicyName string `json:"policy_name"`
+	Version    int    `json:"version"`
+	Target     Target `json:"target"`
+	TargetName string `json:"target_name,omitempty"`
+}
+
+// SettingSource says which policy set one setting of an effective policy.
+// Keys are those of the compliance reports (protocol.KeyWiFiPrefix + SSID,
+// "password", "restrictions.disable_camera", …).
+type SettingSource struct {
+	Key string `json:"key"`
+	PolicySource
 }

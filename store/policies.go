@@ -369,8 +369,8 @@ func (db *DB) fillVersions(ctx context.Context, policyID string, vs []*steward.P
 }
 
 // PoliciesCovering returns the policies with a target that covers the
-// device, by ID, with their targets and current versions.
-func (db *DB) PoliciesCovering(ctx context.Context, m *steward.Membership) ([]*steward.Policy, []*steward.PolicyVersion, error) {
+// device, by ID, with their targets.
+func (db *DB) PoliciesCovering(ctx context.Context, m *steward.Membership) ([]*steward.Policy, error) {
 	var conds []string
 	var args []any
 	in := func(kind steward.TargetKind, ids []string) {
@@ -400,18 +400,12 @@ func (db *DB) PoliciesCovering(ctx context.Context, m *steward.Membership) ([]*s
 		(SELECT policy_id FROM policy_targets WHERE `+strings.Join(conds, " OR ")+`) ORDER BY p.id`, args...)
 	ps, err := collect(rows, err, "policies covering", scanPolicy)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := db.fillTargets(ctx, ps); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	vs := make([]*steward.PolicyVersion, len(ps))
-	for i, p := range ps {
-		if vs[i], err = db.PolicyVersion(ctx, p.ID, p.CurrentVersion); err != nil {
-			return nil, nil, err
-		}
-	}
-	return ps, vs, nil
+	return ps, nil
 }
 
 // PoliciesTargeting lists the IDs of the policies with the target t.
@@ -425,22 +419,33 @@ func (db *DB) PoliciesTargeting(ctx context.Context, t steward.Target) ([]string
 }
 
 // SetDevicePolicyStates writes devices' effective policy states, in ID
-// order (so that concurrent writers lock rows in the same order).
-func (db *DB) SetDevicePolicyStates(ctx context.Context, states map[string]steward.DevicePolicyState) error {
+// order (so that concurrent writers lock rows in the same order), and
+// returns the IDs of the devices whose version changed. A state whose
+// version is the stored one is not written: the rest of a state follows
+// from its version.
+func (db *DB) SetDevicePolicyStates(ctx context.Context, states map[string]steward.DevicePolicyState) ([]string, error) {
 	ids := make([]string, 0, len(states))
 	for id := range states {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	return db.InTx(ctx, func(ctx context.Context) error {
+	var changed []string
+	err := db.InTx(ctx, func(ctx context.Context) error {
 		for _, id := range ids {
 			st := states[id]
-			if _, err := db.w(ctx).ExecContext(ctx, `UPDATE devices SET policy_version = $2, policy_checkin_seconds = $3,
-				policy_location = $4, policy_web_history = $5 WHERE id = $1`,
-				id, st.Version, st.CheckInIntervalSeconds, nullable(st.Location), nullable(st.WebHistory)); err != nil {
+			res, err := db.w(ctx).ExecContext(ctx, `UPDATE devices SET policy_version = $2, policy_checkin_seconds = $3,
+				policy_location = $4, policy_web_history = $5 WHERE id = $1 AND policy_version <> $2`,
+				id, st.Version, st.CheckInIntervalSeconds, nullable(st.Location), nullable(st.WebHistory))
+			if err != nil {
 				return fmt.Errorf("set device policy state: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("set device policy state: %w", err)
+			} else if n > 0 {
+				changed = append(changed, id)
 			}
 		}
 		return nil
 	})
+	return changed, err
 }
