@@ -54,6 +54,8 @@ type Options struct {
 	MaxAPKSize int64
 	// TempDir holds uploads while they are inspected (default: the system's).
 	TempDir string
+	// Sealer seals the secrets of policies; without it, secrets are refused.
+	Sealer steward.Sealer
 }
 
 // Service implements Steward's use cases.
@@ -72,6 +74,8 @@ type Service struct {
 	acks      *groupCommit  // acknowledgements, committed in groups
 	states    *deviceStates // nil unless Options.SingleNode
 	privacy   privacyCache  // accounts' privacy switches, for check-ins
+	// policyVersions keeps the policy versions merges read.
+	policyVersions *versionCache
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
 	// a wrong password and existence does not leak through timing.
@@ -128,6 +132,7 @@ func New(o Options) (*Service, error) {
 		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute), dummyHash: dummy,
 		hub: newHub(), devAuth: newDeviceAuthCache(30 * time.Second),
 	}
+	s.policyVersions = newVersionCache()
 	s.acks = &groupCommit{inTx: o.Store.InTx, max: 500}
 	if o.SingleNode {
 		s.states = &deviceStates{m: map[string]deviceState{}}
