@@ -23,6 +23,7 @@ type Store interface {
 	RetentionStore
 	AppStore
 	DirectoryStore
+	KeyStore
 	PolicyStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error

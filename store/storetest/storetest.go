@@ -88,6 +88,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Directory/Groups", testGroups},
 		{"Directory/AllOrNothing", testMembershipAllOrNothing},
 		{"Directory/Targets", testMembershipAndTargets},
+		{"AccountKeys", testAccountKeys},
+		{"AccountKeys/Rewrap", testAccountKeysRewrap},
+		{"AccountKeys/InsertConcurrent", testAccountKeysConcurrent},
 		{"Policies", testPolicies},
 		{"Policies/Covering", testPoliciesCovering},
 	} {
