@@ -18,15 +18,21 @@ import (
 // leaves a network's secret out keeps the stored value (re-sealed under the
 // new version, the older copies erased); "" clears it.
 
-// PolicyInput is a policy as an admin creates or edits it. In an edit, a
-// nil field is left as it is; Settings, when given, replace the current
-// settings whole and make a new version.
+// PolicyInput is a new policy.
 type PolicyInput struct {
 	Name        *string                 `json:"name,omitempty"`
 	Description *string                 `json:"description,omitempty"`
 	Settings    *steward.PolicySettings `json:"settings,omitempty"`
-	// Targets are read when a policy is created; SetPolicyTargets changes them.
-	Targets []steward.Target `json:"targets,omitempty"`
+	Targets     []steward.Target        `json:"targets,omitempty"`
+}
+
+// PolicyUpdate is an edit of a policy: a nil field is left as it is;
+// Settings, when given, replace the current settings whole and make a new
+// version. SetPolicyTargets changes the targets.
+type PolicyUpdate struct {
+	Name        *string                 `json:"name,omitempty"`
+	Description *string                 `json:"description,omitempty"`
+	Settings    *steward.PolicySettings `json:"settings,omitempty"`
 }
 
 // PolicyDetail is a policy with its current settings (certificates
@@ -188,7 +194,7 @@ func (s *Service) CreatePolicy(ctx context.Context, accountID string, in PolicyI
 // secret left out (nil) keeps its stored value; "" clears it. EINVALID
 // (naming the field), EFORBIDDEN, ENOTFOUND, ECONFLICT (a taken name, an
 // edit made meanwhile, a deleted account, no sealer for a secret).
-func (s *Service) UpdatePolicy(ctx context.Context, id string, in PolicyInput) (*PolicyDetail, error) {
+func (s *Service) UpdatePolicy(ctx context.Context, id string, in PolicyUpdate) (*PolicyDetail, error) {
 	a, p, acc, err := s.writablePolicy(ctx, id)
 	if err != nil {
 		return nil, err
@@ -320,7 +326,19 @@ type PolicyVersionDetail struct {
 // GetPolicyVersion returns one version of a policy with its changes from
 // the version before it (or from nothing, for the first). ENOTFOUND.
 func (s *Service) GetPolicyVersion(ctx context.Context, id string, version int) (*PolicyVersionDetail, error) {
-	d, err := s.DiffPolicyVersions(ctx, id, version-1, version)
+	return s.GetPolicyVersionFrom(ctx, id, version, version-1)
+}
+
+// GetPolicyVersionFrom returns one version of a policy with its changes
+// from version from (0: the empty policy). ENOTFOUND.
+func (s *Service) GetPolicyVersionFrom(ctx context.Context, id string, version, from int) (*PolicyVersionDetail, error) {
+	if version < 1 {
+		if _, _, _, err := s.reachPolicy(ctx, id); err != nil {
+			return nil, err
+		}
+		return nil, steward.Errorf(steward.ENOTFOUND, "Versions are numbered from 1.")
+	}
+	d, err := s.DiffPolicyVersions(ctx, id, max(from, 0), version)
 	if err != nil {
 		return nil, err
 	}

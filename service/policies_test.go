@@ -229,7 +229,7 @@ func TestPolicySecretsAreWriteOnly(t *testing.T) {
 		// version 2); version 1 keeps no ciphertext.
 		v1 := got.Version
 		e.tick()
-		p, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{
+		p, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{
 			{SSID: "Office", Security: protocol.WiFiWPA2Personal, Hidden: true}}}})
 		must(t, err)
 		diff(t, "version", p.CurrentVersion, 2)
@@ -258,7 +258,7 @@ func TestPolicySecretsAreWriteOnly(t *testing.T) {
 		// Sending the same password again changes nothing the device sees.
 		v2 := got.Version
 		e.tick()
-		_, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{
+		_, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{
 			{SSID: "Office", Security: protocol.WiFiWPA2Personal, Hidden: true, Password: str(officePassword)}}}})
 		must(t, err)
 		if got := e.fetch(t, dev); got.Version != v2 {
@@ -266,11 +266,11 @@ func TestPolicySecretsAreWriteOnly(t *testing.T) {
 		}
 
 		// "" clears it, which a WPA2 network cannot do without.
-		_, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{
+		_, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{
 			office(str(""))}}})
 		wantCode(t, err, steward.EINVALID, "wifi[0].password")
 		// Switching the network to open drops the password.
-		p, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{
+		p, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{
 			{SSID: "Office", Security: protocol.WiFiOpen}}}})
 		must(t, err)
 		if p.Settings.WiFi[0].PasswordSet {
@@ -298,7 +298,7 @@ func TestPolicyVersionsAndDiff(t *testing.T) {
 			Restrictions: &steward.RestrictionsSetting{DisableCamera: boolp(true)},
 			Apps:         []steward.AppRuleSetting{{Package: "com.example.a", Action: "blocked"}}})
 		e.tick()
-		_, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Name: str("Lockdown v2"), Settings: &steward.PolicySettings{
+		_, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Name: str("Lockdown v2"), Settings: &steward.PolicySettings{
 			Restrictions: &steward.RestrictionsSetting{DisableCamera: boolp(false), DisableUSB: boolp(true)},
 			Apps:         []steward.AppRuleSetting{{Package: "com.example.b", Action: "required"}}}})
 		must(t, err)
@@ -308,9 +308,9 @@ func TestPolicyVersionsAndDiff(t *testing.T) {
 		}
 		// A rename alone makes no version; the same settings make none.
 		e.tick()
-		_, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Description: str("the warehouse")})
+		_, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Description: str("the warehouse")})
 		must(t, err)
-		d, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Settings: &steward.PolicySettings{
+		d, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Settings: &steward.PolicySettings{
 			Restrictions: &steward.RestrictionsSetting{DisableCamera: boolp(false), DisableUSB: boolp(true)},
 			Apps:         []steward.AppRuleSetting{{Package: "com.example.b", Action: "required"}}}})
 		must(t, err)
@@ -351,12 +351,12 @@ func TestPolicyScope(t *testing.T) {
 
 		_, err := e.svc.GetPolicy(w.c2.ctx, p.ID)
 		wantCode(t, err, steward.ENOTFOUND)
-		_, err = e.svc.UpdatePolicy(w.r2.ctx, p.ID, service.PolicyInput{Name: str("mine")})
+		_, err = e.svc.UpdatePolicy(w.r2.ctx, p.ID, service.PolicyUpdate{Name: str("mine")})
 		wantCode(t, err, steward.ENOTFOUND)
 		wantCode(t, e.svc.DeletePolicy(w.c2.ctx, p.ID), steward.ENOTFOUND)
 		_, err = e.svc.GetPolicy(w.r1.ctx, p.ID) // an account above sees it
 		must(t, err)
-		_, err = e.svc.UpdatePolicy(lw.ro.ctx, p.ID, service.PolicyInput{Name: str("read-only")})
+		_, err = e.svc.UpdatePolicy(lw.ro.ctx, p.ID, service.PolicyUpdate{Name: str("read-only")})
 		wantCode(t, err, steward.EFORBIDDEN)
 		_, err = e.svc.CreatePolicy(lw.ro.ctx, w.C1.ID, service.PolicyInput{Name: str("read-only")})
 		wantCode(t, err, steward.EFORBIDDEN)
@@ -501,7 +501,7 @@ func TestPolicyTrackingNarrowsTheAccountSwitch(t *testing.T) {
 		} {
 			e.setSwitches(t, w.c1, w.C1, tc.account, tc.account)
 			e.tick()
-			_, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Settings: &steward.PolicySettings{
+			_, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Settings: &steward.PolicySettings{
 				Tracking: &steward.TrackingSetting{Location: tc.policy, WebHistory: tc.policy}}})
 			must(t, err)
 			pr := e.checkIn(t, dev).Privacy
@@ -513,7 +513,7 @@ func TestPolicyTrackingNarrowsTheAccountSwitch(t *testing.T) {
 		// and the user allow them.
 		e.setSwitches(t, w.c1, w.C1, true, true)
 		e.consent(t, dev, protocol.PurposeLocation, true)
-		_, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Settings: &steward.PolicySettings{
+		_, err := e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Settings: &steward.PolicySettings{
 			Tracking: &steward.TrackingSetting{Location: boolp(false), WebHistory: boolp(false)}}})
 		must(t, err)
 		_, err = e.postPoints(dev, e.point(52.5, time.Minute))
@@ -524,7 +524,7 @@ func TestPolicyTrackingNarrowsTheAccountSwitch(t *testing.T) {
 		if got := e.stored(t, dev); len(got) != 0 {
 			t.Errorf("stored %v despite the policy", got)
 		}
-		_, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyInput{Settings: &steward.PolicySettings{}})
+		_, err = e.svc.UpdatePolicy(w.c1.ctx, p.ID, service.PolicyUpdate{Settings: &steward.PolicySettings{}})
 		must(t, err)
 		e.mustPost(t, dev, e.point(52.5, time.Minute))
 	})

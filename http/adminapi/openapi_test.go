@@ -493,6 +493,7 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	exerciseFleet(c, fleetActors{admin: tok, rita: ritaToken.Secret, ivan: ivanToken.Secret,
 		platform: me.Account.ID, reseller: reseller.ID, client: client.ID})
 	exerciseApps(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
+	exercisePolicies(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 
 	// Status and moves.
 	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + client.ID + "/status", token: tok, want: 200,

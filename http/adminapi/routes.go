@@ -74,6 +74,16 @@ func (a *API) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/api/v1/apps/{app}/assignments/{assignment}", Summary: "Remove an assignment (uninstalls where nothing else assigns the app)", handler: a.unassignApp},
 		{Method: "GET", Pattern: "/api/v1/apps/{app}/deployments", Summary: "An app's deployments with status counts", handler: a.appDeployments},
 
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/policies", Summary: "List the policies of an account's subtree", handler: a.listPolicies},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/policies", Status: http.StatusCreated, Summary: "Create a policy", handler: a.createPolicy},
+		{Method: "GET", Pattern: "/api/v1/policies/{policy}", Summary: "Get a policy with its current settings", handler: a.getPolicy},
+		{Method: "PATCH", Pattern: "/api/v1/policies/{policy}", Summary: "Rename a policy or save new settings as its next version", handler: a.updatePolicy},
+		{Method: "DELETE", Pattern: "/api/v1/policies/{policy}", Summary: "Delete a policy with its versions", handler: a.deletePolicy},
+		{Method: "PUT", Pattern: "/api/v1/policies/{policy}/targets", Summary: "Set the accounts, folders, groups and devices a policy targets", handler: a.setPolicyTargets},
+		{Method: "GET", Pattern: "/api/v1/policies/{policy}/versions", Summary: "List a policy's versions", handler: a.policyVersions},
+		{Method: "GET", Pattern: "/api/v1/policies/{policy}/versions/{version}", Summary: "Get a policy version with what changed", handler: a.getPolicyVersion},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/effective-policy", Summary: "A device's effective policy, with the source of every setting", handler: a.effectivePolicy},
+
 		{Method: "GET", Pattern: "/api/v1/audit", Summary: "Read the audit log", handler: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/security-events", Summary: "Read security events (platform admin)", handler: a.listSecurityEvents},
 
