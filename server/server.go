@@ -57,6 +57,9 @@ type Config struct {
 	Inspector steward.APKInspector
 	// Scanner is the antivirus (clamd); nil: static checks only.
 	Scanner steward.VirusScanner
+	// Sealer seals the secrets of policies (Wi-Fi passwords, private
+	// keys); nil: policies refuse secrets.
+	Sealer steward.Sealer
 }
 
 // Server is an assembled Steward server.
@@ -150,7 +153,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	}
 	svc, err := service.New(service.Options{Store: db, Clock: cfg.Clock, Logger: cfg.Logger,
 		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL, SingleNode: db.Dialect() == store.SQLite,
-		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs})
+		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs, Sealer: cfg.Sealer})
 	if err != nil {
 		return nil, err
 	}

@@ -118,6 +118,15 @@ func diffSettings(a, b *steward.PolicySettings) []SettingChange {
 	return out
 }
 
+// SettingChanges lists the settings that differ from a (nil: the empty
+// policy) to b, by key.
+func SettingChanges(a, b *steward.PolicySettings) []SettingChange {
+	if a == nil {
+		a = &steward.PolicySettings{}
+	}
+	return diffSettings(a, b)
+}
+
 // changeKeys is a short form of changes for the audit log.
 func changeKeys(cs []SettingChange) []string {
 	out := make([]string, len(cs))

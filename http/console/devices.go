@@ -141,6 +141,7 @@ type deviceView struct {
 	HistoryBefore  string
 	HistoryNext    string
 	Personal       bool
+	Policy         *effectiveView // the effective policy with where each setting came from
 }
 
 func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -182,6 +183,11 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 		v.HistoryNext = v.History[len(v.History)-1].ID
 	}
 	v.AccountName = c.accountNames(ctx, d.AccountID)[d.AccountID]
+	eff, err := c.svc.EffectivePolicy(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	v.Policy = newEffectiveView(eff)
 	p.Title, p.Nav, p.Data = d.Name+" ("+d.SupportID+")", "devices", v
 	return render("device")
 }
