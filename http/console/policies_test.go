@@ -33,7 +33,7 @@ func TestPolicyPagesScope(t *testing.T) {
 		t.Errorf("%d locked sections, want the 8 settings sections", n)
 	}
 	for path, form := range map[string]url.Values{
-		"/console/policies":                                     {"name": {"Should Not Exist"}},
+		"/console/policies": {"name": {"Should Not Exist"}},
 		"/console/policies/" + pol.ID + "/sections/checkin":     {"checkin_interval_seconds": {"900"}},
 		"/console/policies/" + pol.ID + "/name":                 {"name": {"Renamed"}},
 		"/console/policies/" + pol.ID + "/targets":              {"target": {"account:" + f.northClient.ID}},
