@@ -148,7 +148,8 @@ func TestOpenRefusesAnotherAccountOrField(t *testing.T) {
 
 func TestOpenRefusesTamperedCiphertext(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		k := e.keyring(t, master(t, "m1"))
+		m1 := master(t, "m1")
+		k := e.keyring(t, m1)
 		acc := e.account(t, "Client")
 		sealed := must(k.Seal(e.ctx, acc, []byte("hunter2"), "f"))
 		// Every single-bit change anywhere (header, nonce, body, tag) is refused.
@@ -165,14 +166,23 @@ func TestOpenRefusesTamperedCiphertext(t *testing.T) {
 			_, err := k.Open(e.ctx, acc, c, "f")
 			wantCode(t, err, steward.EINVALID)
 		}
-		// A data key row copied to another account does not unwrap there.
+		// A data key row copied to another account does not unwrap there
+		// (a fresh keyring, so nothing comes from a cache).
 		other := e.account(t, "Other")
 		stored := must(e.db.AccountKey(e.ctx, acc, 1))
 		stored.AccountID = other
 		must(e.db.InsertAccountKey(e.ctx, stored))
-		_, err := e.keyring(t, master(t, "m2")).Open(e.ctx, other, sealed, "f")
-		if err == nil || steward.ErrorCode(err) != steward.EINTERNAL {
-			t.Fatalf("open with a copied data key: %v, want an internal (configuration) error", err)
+		_, err := e.keyring(t, m1).Open(e.ctx, other, sealed, "f")
+		if err == nil || !strings.Contains(err.Error(), `master key "m1" does not unwrap the data key of account `+other) {
+			t.Fatalf("open with a data key copied from another account: %v", err)
+		}
+		// Nor does a row relabelled with another master key ID, even one
+		// configured with the same bytes.
+		alias := keyring.MasterKey{ID: "alias", Key: m1.Key}
+		must(e.db.ExecRaw(e.ctx, `UPDATE account_keys SET master_key_id = 'alias' WHERE account_id = $1`, acc))
+		_, err = e.keyring(t, m1, alias).Open(e.ctx, acc, sealed, "f")
+		if err == nil || !strings.Contains(err.Error(), `master key "alias" does not unwrap`) {
+			t.Fatalf("open with a relabelled data key: %v", err)
 		}
 	})
 }
@@ -396,5 +406,45 @@ func TestParseMasterKeys(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), secretB64[:20]) {
 			t.Errorf("%q: the error shows key material: %v", tc.text, err)
 		}
+	}
+}
+
+// TestOneKeyringConcurrently seals and opens from many goroutines through
+// one keyring and its cache (run with -race).
+func TestOneKeyringConcurrently(t *testing.T) {
+	db := testutil.OpenSQLite(t)
+	e := &env{db: db, clock: testutil.NewClock(), ctx: t.Context()}
+	k := newKeyring(t, keyring.Options{Store: db, MasterKeys: []keyring.MasterKey{master(t, "m1")}, Clock: e.clock,
+		Logger: testutil.Logger(), CacheSize: 2})
+	accs := []string{e.account(t, "A"), e.account(t, "B"), e.account(t, "C")}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 12 {
+		wg.Go(func() {
+			acc := accs[i%len(accs)]
+			for j := range 20 {
+				want := fmt.Sprint(i, "/", j)
+				sealed, err := k.Seal(e.ctx, acc, []byte(want), "f")
+				if err == nil {
+					var got []byte
+					got, err = k.Open(e.ctx, acc, sealed, "f")
+					if err == nil && string(got) != want {
+						err = fmt.Errorf("opened %q, want %q", got, want)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := keyring.CacheLen(k); n > 2 {
+		t.Errorf("%d keys cached, over the bound of 2", n)
 	}
 }

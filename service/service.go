@@ -54,7 +54,9 @@ type Options struct {
 	MaxAPKSize int64
 	// TempDir holds uploads while they are inspected (default: the system's).
 	TempDir string
-	// Sealer seals the secrets of policies; without it, secrets are refused.
+	// Sealer keeps secrets encrypted at rest (Wi-Fi passwords, private
+	// keys), sealed per account; without it, features that store secrets
+	// must refuse them.
 	Sealer steward.Sealer
 }
 

@@ -170,20 +170,35 @@ func newWorld(t *testing.T) *world {
 	if err := s.DB.PutAssignment(ctx, assignment); err != nil {
 		t.Fatal(err)
 	}
-	// A policy of the foreign client, aimed at its device.
+	// A folder and a group of the foreign client, holding its device.
+	folder, err := svc.CreateFolder(actx2, c2, service.FolderCreate{Name: "Zeta Secret Folder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := svc.CreateGroup(actx2, c2, service.GroupCreate{Name: "Zeta Secret Group", Priority: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.MoveToFolder(actx2, folder.ID, []string{enr.DeviceID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddToGroup(actx2, group.ID, []string{enr.DeviceID}); err != nil {
+		t.Fatal(err)
+	}
+	// A policy of the foreign client, aimed at its group.
 	zetaPolicy, zetaNet := "Zeta Policy", "ZetaGuestNet"
 	pol, err := svc.CreatePolicy(actx2, c2, service.PolicyInput{Name: &zetaPolicy, Settings: &steward.PolicySettings{
 		WiFi: []steward.WiFiSetting{{SSID: zetaNet, Security: "open"}}},
-		Targets: []steward.Target{{Kind: steward.TargetDevice, ID: enr.DeviceID}}})
+		Targets: []steward.Target{{Kind: steward.TargetGroup, ID: group.ID}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
 		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID,
-		"policy": pol.ID, "version": "1"}
+		"folder": folder.ID, "group": group.ID, "policy": pol.ID, "version": "1"}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
 		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App",
-		zetaPolicy, zetaNet}
+		"Zeta Secret Folder", "Zeta Secret Group", zetaPolicy, zetaNet}
 
 	// The fingerprint of the foreign subtree, read with platform rights.
 	w.finger = func(t *testing.T) string {
@@ -230,6 +245,14 @@ func newWorld(t *testing.T) *world {
 		}
 		apps, _ := svc.ListApps(ctx)
 		fmt.Fprintf(&b, "apps=%d|", len(apps))
+		fs, _ := svc.Folders(ctx, c2)
+		for _, f := range fs {
+			fmt.Fprintf(&b, "folder %s %s %s %d|", f.ID, f.Name, f.Description, f.DeviceCount)
+		}
+		gs, _ := svc.Groups(ctx, c2)
+		for _, g := range gs {
+			fmt.Fprintf(&b, "group %s %s %s %d %d|", g.ID, g.Name, g.Description, g.Priority, g.DeviceCount)
+		}
 		if p, err := svc.GetPolicy(ctx, w.foreign["policy"]); err == nil {
 			fmt.Fprintf(&b, "policy %s %s v%d targets=%v|", p.ID, p.Name, p.CurrentVersion, p.Targets)
 		} else {
@@ -250,7 +273,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 var idFields = map[string]string{
 	"account_id": "account", "parent_id": "account", "from_id": "account", "to_id": "account",
 	"root": "account", "parent": "account", "manager_id": "manager", "target_id": "account",
-	"device_id": "device", "bulk_id": "command",
+	"device_id": "device", "bulk_id": "command", "folder_id": "folder", "group_id": "group",
 }
 
 // TestNoRouteLeaksAForeignSubtree walks every route of the admin API as

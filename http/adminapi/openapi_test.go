@@ -760,6 +760,7 @@ func exerciseFleet(c *specClient, who fleetActors) {
 	c.do(specCall{method: "GET", path: "/api/v1/devices/" + kiosk.DeviceID + "/history", token: who.rita, want: 404})
 
 	exercisePrivacy(c, who, phone, tablet)
+	exerciseDirectory(c, who, phone.DeviceID, tablet.DeviceID, kiosk.DeviceID)
 
 	// Commands: one device, a bulk by filter, a confirmed wipe; and the
 	// refusals.

@@ -135,6 +135,7 @@ var labels = map[string]string{
 	"message": "Lock screen message", "package": "Package", "confirm_support_id": "Support ID", "account_id": "Client account",
 	"target": "Target", "mode": "Mode", "confirm_package": "Confirmation",
 	"seats": "Seats", "valid_days": "Valid for (days)", "note": "Note", "confirm_delete": "Confirmation",
+	"description": "Description", "priority": "Priority", "device_ids": "Devices", "folder_id": "Folder", "group_id": "Group",
 }
 
 func fieldLabel(f string) string {

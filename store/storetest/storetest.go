@@ -91,6 +91,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AccountKeys", testAccountKeys},
 		{"AccountKeys/Rewrap", testAccountKeysRewrap},
 		{"AccountKeys/InsertConcurrent", testAccountKeysConcurrent},
+		{"Directory/DeviceList", testDeviceListByFolderAndGroup},
 		{"Policies", testPolicies},
 		{"Policies/Covering", testPoliciesCovering},
 	} {
