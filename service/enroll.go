@@ -142,10 +142,6 @@ func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 	if err != nil {
 		return nil, err
 	}
-	// The policies covering the account reach the new device.
-	if err := s.refreshDevicePolicies(context.WithoutCancel(ctx), []string{d.ID}); err != nil {
-		s.logger.Error("compute the policy of an enrolled device", "device", d.ID, "err", err)
-	}
 	resp.DeviceID, resp.SupportID, resp.Credential = d.ID, d.SupportID, d.ID+"."+secret
 	return &enrolled{resp: resp, created: true}, nil
 }

@@ -10,12 +10,13 @@ import "context"
 // apps…) is brought up to date here, so every path that changes membership
 // reaches it by calling this one function.
 //
-// For now it forgets the single-node cache of those devices' state (see
-// devicestate.go), so the next check-in reads their rows afresh.
+// It forgets the single-node cache of those devices' state (see
+// devicestate.go), so the next check-in reads their rows afresh, and
+// recomputes their effective policies (see policyeffective.go).
 func (s *Service) membershipChanged(ctx context.Context, deviceIDs []string) error {
 	if len(deviceIDs) == 0 {
 		return nil
 	}
 	s.states.forget(deviceIDs...)
-	return nil
+	return s.refreshDevicePolicies(ctx, deviceIDs)
 }

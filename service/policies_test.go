@@ -589,3 +589,62 @@ func (r *recordingSink) refreshes() int {
 	}
 	return n
 }
+
+// TestMembershipChangesRecomputePolicies: moving a device into a folder or
+// group, a group's priority change, and deleting a group bring the
+// device's policy version (and the check-in answer) up to date at once,
+// with a refresh pushed; a device enrolled later gets the account's
+// policy from its first check-in.
+func TestMembershipChangesRecomputePolicies(t *testing.T) {
+	runPolicies(t, func(t *testing.T, e *policyEnv) {
+		lw := e.locWorldOf(t)
+		w := lw.world
+		dev := e.enroll(t, lw, lw.code1, steward.OwnershipCompany)
+		sink := &recordingSink{}
+		defer e.svc.RegisterPush(dev.ID, sink)()
+		interval := func() int { return e.checkIn(t, dev).CheckInIntervalSeconds }
+
+		e.create(t, w.c1, w.C1, "Account", steward.PolicySettings{CheckInIntervalSeconds: intp(1800)},
+			steward.Target{Kind: steward.TargetAccount, ID: w.C1.ID})
+		folder, err := e.svc.CreateFolder(w.c1.ctx, w.C1.ID, service.FolderCreate{Name: "Warehouse"})
+		must(t, err)
+		fast, err := e.svc.CreateGroup(w.c1.ctx, w.C1.ID, service.GroupCreate{Name: "Fast", Priority: 1})
+		must(t, err)
+		slow, err := e.svc.CreateGroup(w.c1.ctx, w.C1.ID, service.GroupCreate{Name: "Slow", Priority: 2})
+		must(t, err)
+		e.create(t, w.c1, w.C1, "Folder", steward.PolicySettings{CheckInIntervalSeconds: intp(900)},
+			steward.Target{Kind: steward.TargetFolder, ID: folder.ID})
+		e.create(t, w.c1, w.C1, "Fast group", steward.PolicySettings{CheckInIntervalSeconds: intp(60)},
+			steward.Target{Kind: steward.TargetGroup, ID: fast.ID})
+		e.create(t, w.c1, w.C1, "Slow group", steward.PolicySettings{CheckInIntervalSeconds: intp(3600)},
+			steward.Target{Kind: steward.TargetGroup, ID: slow.ID})
+		diff(t, "in no folder or group", interval(), 1800)
+
+		pushes := sink.refreshes()
+		_, err = e.svc.MoveToFolder(w.c1.ctx, folder.ID, []string{dev.ID})
+		must(t, err)
+		diff(t, "in the folder", interval(), 900)
+		if sink.refreshes() == pushes {
+			t.Error("no refresh pushed after the move into the folder")
+		}
+		_, err = e.svc.AddToGroup(w.c1.ctx, fast.ID, []string{dev.ID})
+		must(t, err)
+		_, err = e.svc.AddToGroup(w.c1.ctx, slow.ID, []string{dev.ID})
+		must(t, err)
+		diff(t, "in both groups: the higher priority", interval(), 3600)
+		_, err = e.svc.UpdateGroup(w.c1.ctx, fast.ID, service.GroupUpdate{Priority: intp(5)})
+		must(t, err)
+		diff(t, "after raising the other group's priority", interval(), 60)
+		must(t, e.svc.DeleteGroup(w.c1.ctx, fast.ID))
+		diff(t, "after deleting that group", interval(), 3600)
+		_, err = e.svc.RemoveFromGroup(w.c1.ctx, slow.ID, []string{dev.ID})
+		must(t, err)
+		diff(t, "out of the groups", interval(), 900)
+
+		// A new device of the account: the account's policy at once.
+		late := e.enroll(t, lw, lw.code1, steward.OwnershipCompany)
+		if got := e.checkIn(t, late); got.CheckInIntervalSeconds != 1800 || got.PolicyVersion == "" {
+			t.Errorf("a new device's first check-in: interval %d, version %q", got.CheckInIntervalSeconds, got.PolicyVersion)
+		}
+	})
+}

@@ -133,7 +133,10 @@ func (s *Service) refreshTargets(ctx context.Context, targets []steward.Target) 
 
 // refreshDevicePolicies recomputes devices' effective policies, stores
 // their states, and tells the connected ones whose version changed to
-// fetch their policy again.
+// fetch their policy again. Called inside a transaction (see
+// membershipChanged), it reads and writes in it; a device told at that
+// instant may fetch before the commit and get the old version, and then
+// picks the new one up at its next check-in.
 func (s *Service) refreshDevicePolicies(ctx context.Context, ids []string) error {
 	groups := map[string]*steward.Group{}
 	for len(ids) > 0 {
@@ -202,21 +205,17 @@ func (s *Service) EffectivePolicy(ctx context.Context, deviceID string) (*stewar
 	return eff, nil
 }
 
-// DevicePolicy answers a device's fetch of its effective policy, with the
-// secrets of the policies that cover it opened for it alone. When
-// ifNoneMatch is its version, it answers notModified and nothing else. A
-// stored version found stale is corrected (and the device told).
+// DevicePolicy answers a device's fetch of its effective policy, computed
+// afresh from what covers it now, with the secrets of the policies that
+// cover it opened for it alone. When ifNoneMatch is its version, it
+// answers notModified and nothing else. It writes nothing: the stored
+// version is the recomputations' business.
 func (s *Service) DevicePolicy(ctx context.Context, dev *Device, ifNoneMatch string) (p *protocol.Policy, notModified bool, err error) {
 	steward.MarkAuthorized(ctx) // the device authenticated itself
 	mg, _, err := s.deviceEffective(ctx, dev.ID, nil)
 	if err != nil {
 		return nil, false, err
 	}
-	changed, err := s.store.SetDevicePolicyStates(ctx, map[string]steward.DevicePolicyState{dev.ID: stateOf(&mg.eff)})
-	if err != nil {
-		return nil, false, err
-	}
-	s.states.forget(changed...)
 	if mg.eff.Version != "" && ifNoneMatch == mg.eff.Version {
 		return nil, true, nil
 	}

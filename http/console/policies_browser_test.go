@@ -9,12 +9,9 @@ import (
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/internal/testutil"
-	"github.com/stewardmdm/steward/server"
 )
 
 const wifiPassword = "warehouse-passphrase-2026"
-
-func withSealer(c *server.Config) { c.Sealer = &testutil.Sealer{} }
 
 // TestBrowserPolicyEditor: a client's admin creates a Wi-Fi policy, sees
 // the refusal of a short password next to its field, fixes it, adds a CA
@@ -22,7 +19,7 @@ func withSealer(c *server.Config) { c.Sealer = &testutil.Sealer{} }
 // a group and finds it on a device's effective policy, with its source;
 // the password is never sent back to the browser.
 func TestBrowserPolicyEditor(t *testing.T) {
-	e := newEnv(t, adminPassword, withSealer)
+	e := newEnv(t, adminPassword)
 	f := e.fleet()
 	pw := e.login(f.northClient.ID, "ada@acme.example", steward.RoleAdmin)
 	now := time.Now()

@@ -14,7 +14,7 @@ import (
 // locked and is refused every change; a login of another subtree finds
 // no such policy; nothing changes.
 func TestPolicyPagesScope(t *testing.T) {
-	e := newEnv(t, adminPassword, withSealer)
+	e := newEnv(t, adminPassword)
 	f := e.fleet()
 	name, interval := "Acme baseline", 600
 	pol, err := e.svc.CreatePolicy(e.admin, f.northClient.ID, service.PolicyInput{Name: &name,
