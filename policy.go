@@ -190,6 +190,9 @@ type PolicyStore interface {
 	// SetDevicePolicyStates writes devices' effective policy states and
 	// returns the IDs of the devices whose version changed.
 	SetDevicePolicyStates(ctx context.Context, states map[string]DevicePolicyState) ([]string, error)
+	// DevicePolicyVersions returns the stored effective policy version of
+	// each device that exists among ids ("" when no policy covers it).
+	DevicePolicyVersions(ctx context.Context, ids []string) (map[string]string, error)
 }
 
 // FieldErrors are the invalid fields of one input, each an EINVALID

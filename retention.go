@@ -171,6 +171,7 @@ const (
 	PurgeCommands        PurgePart = "commands"
 	PurgeDeviceEvents    PurgePart = "device_events"
 	PurgeDeviceApps      PurgePart = "device_apps"
+	PurgeCompliance      PurgePart = "device_compliance"
 	PurgeDevices         PurgePart = "devices" // anonymised, not deleted
 	PurgeActivationCodes PurgePart = "activation_codes"
 	PurgeSessions        PurgePart = "sessions"
@@ -182,6 +183,10 @@ const (
 	PurgePolicyCACerts   PurgePart = "policy_ca_certs"
 	PurgePolicies        PurgePart = "policies" // with their versions and targets; after the two above
 )
+
+// PurgeUsers is an account's directory users; the database leaves the
+// devices they held without a user.
+const PurgeUsers PurgePart = "users"
 
 // RetentionStore keeps what the retention engine reads and changes. Every
 // deleting method works in one short statement of at most batch rows, so

@@ -24,6 +24,8 @@ type Store interface {
 	AppStore
 	DirectoryStore
 	KeyStore
+	ComplianceStore
+	UserStore
 	PolicyStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error

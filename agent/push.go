@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -124,6 +125,11 @@ func (a *Agent) holdPush(ctx context.Context) (connected bool, err error) {
 		case protocol.PushPoke:
 			a.log.Debug("poked: checking in")
 			a.requestCheckIn()
+		case protocol.PushRefresh:
+			if slices.Contains(msg.Refresh, protocol.RefreshPolicy) {
+				a.log.Debug("the policy changed: fetching it")
+				a.requestPolicy()
+			}
 		default:
 			a.log.Debug("ignoring an unknown push message", "type", msg.Type)
 		}

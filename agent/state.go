@@ -68,6 +68,9 @@ type state struct {
 	Pending []pendingResult `json:"pending,omitempty"`
 	// Wipe is the ID of a wipe under way: after a crash, Run finishes it.
 	Wipe string `json:"wipe,omitempty"`
+
+	// Policy is what the agent applied of the device's policy (policy.go).
+	Policy policyState `json:"policy,omitzero"`
 }
 
 // seenCommand is a command the agent will not act on again.
@@ -92,12 +95,17 @@ const (
 	maxInterval     = 24 * time.Hour
 )
 
-// interval is the check-in interval, clamped to what the agent accepts.
+// interval is the check-in interval, clamped to what the agent accepts:
+// the policy's, else the server's.
 func (s *state) interval() time.Duration {
-	if s.IntervalSeconds <= 0 {
+	secs := s.IntervalSeconds
+	if s.Policy.IntervalSeconds > 0 {
+		secs = s.Policy.IntervalSeconds
+	}
+	if secs <= 0 {
 		return defaultInterval
 	}
-	return min(max(time.Duration(s.IntervalSeconds)*time.Second, minInterval), maxInterval)
+	return min(max(time.Duration(secs)*time.Second, minInterval), maxInterval)
 }
 
 // clone copies s deeply enough that the copy can be read while s changes.
@@ -107,6 +115,7 @@ func (s *state) clone() *state {
 	c.Apps = slices.Clone(s.Apps)
 	c.Seen = slices.Clone(s.Seen)
 	c.Pending = slices.Clone(s.Pending)
+	c.Policy = s.Policy.clone()
 	return &c
 }
 

@@ -32,7 +32,8 @@ var operational = []OperationalGroup{
 			"apps.id", "apps.account_id", "apps.created_by", "app_versions.id", "app_versions.app_id", "app_versions.uploaded_by",
 			"app_assignments.id", "app_assignments.app_id", "app_assignments.account_id", "app_assignments.device_id",
 			"app_assignments.assigned_by", "app_deployments.version_id", "app_deployments.device_id", "app_deployments.app_id",
-			"app_deployments.command_id",
+			"app_deployments.command_id", "device_compliance.device_id",
+			"users.id", "users.account_id", "user_fields.account_id",
 		}},
 	{Reason: "Hashes of secrets (sessions, links, tokens, codes, device credentials) and of the audit chain; a secret cannot be recovered from them.",
 		Columns: []string{
@@ -58,6 +59,8 @@ var operational = []OperationalGroup{
 			"location_points.received_at", "web_history.received_at",
 			"apps.created_at", "apps.updated_at", "app_versions.uploaded_at", "app_versions.scanned_at",
 			"app_assignments.created_at", "app_deployments.created_at", "app_deployments.updated_at",
+			"device_compliance.received_at",
+			"users.created_at", "users.updated_at",
 		}},
 	{Reason: "Status flags, counters, kinds and versions the software keeps about its own rows.",
 		Columns: []string{
@@ -93,6 +96,9 @@ var operational = []OperationalGroup{
 			"account_keys.account_id", "account_keys.version", "account_keys.wrapped_key", "account_keys.master_key_id",
 			"account_keys.created_at", "account_keys.rotated_at",
 		}},
+	{Reason: "Definitions of an account's custom user fields (key, label, type, choices, order): the shape of a company's directory, not data about a person. A user's values are in users.custom_fields.",
+		Columns: []string{"user_fields.field_key", "user_fields.position", "user_fields.label", "user_fields.type",
+			"user_fields.choices", "user_fields.required"}},
 	{Reason: "Policies' identifiers, references, version numbers, list positions and timestamps, and each device's " +
 		"effective policy as last computed (a hash of its content, its check-in interval and tracking switches: settings " +
 		"of a company, not data about a person). Kept or deleted with their policy or device.",

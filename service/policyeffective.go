@@ -37,7 +37,7 @@ func newVersionCache() *versionCache {
 
 // policyVersion reads one version through the cache.
 func (s *Service) policyVersion(ctx context.Context, policyID string, version int) (*steward.PolicyVersion, error) {
-	c, k := s.policyVersions, versionKey{policyID, version}
+	c, k := s.versionCache, versionKey{policyID, version}
 	c.mu.Lock()
 	v := c.m[k]
 	c.mu.Unlock()
@@ -171,6 +171,13 @@ func (s *Service) policyChanged(ctx context.Context, ids []string) {
 	for _, id := range ids {
 		s.pushPolicyRefresh(ctx, id)
 	}
+}
+
+// storedPolicyVersions is where compliance reads the version each device
+// should hold: the one its row keeps (devices.policy_version), as the
+// check-in answers it; "" when no policy covers the device.
+func (s *Service) storedPolicyVersions(ctx context.Context, deviceIDs []string) (map[string]string, error) {
+	return s.store.DevicePolicyVersions(ctx, deviceIDs)
 }
 
 // EffectivePolicy returns the effective policy of a device of the actor's

@@ -116,7 +116,8 @@ var accountPurgePlan = []purgeStep{
 	{category: "device.consents", parts: []steward.PurgePart{steward.PurgeConsents}},
 	{category: "device.commands", parts: []steward.PurgePart{steward.PurgeCommands}},
 	{category: "device.history", parts: []steward.PurgePart{steward.PurgeDeviceEvents}},
-	{category: "device.inventory", parts: []steward.PurgePart{steward.PurgeDeviceApps, steward.PurgeDevices},
+	{category: "directory.users", parts: []steward.PurgePart{steward.PurgeUsers}},
+	{category: "device.inventory", parts: []steward.PurgePart{steward.PurgeDeviceApps, steward.PurgeCompliance, steward.PurgeDevices},
 		also: "device.name", alsoPart: steward.PurgeDevices},
 	{category: "config.wifi", parts: []steward.PurgePart{steward.PurgePolicyWiFi}},
 	{category: "config.ca_certs", parts: []steward.PurgePart{steward.PurgePolicyCACerts}},
@@ -172,7 +173,7 @@ var enforcement = map[string][]steward.Enforcement{
 		onReset),
 	"device.consents":  with(accountSwept(""), onReset),
 	"device.history":   with(accountSwept(""), onReset),
-	"device.inventory": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: "the device's confirmed reset deletes the device and its app list in one transaction"}),
+	"device.inventory": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: "the device's confirmed reset deletes the device, its app list and its compliance report in one transaction"}),
 	"device.name":      with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: "the device's confirmed reset deletes the device in one transaction"}),
 	"device.commands": with(accountSwept(""),
 		steward.Enforcement{Anchor: steward.AnchorEvent, By: steward.EnforcedByJob,
@@ -203,6 +204,8 @@ var enforcement = map[string][]steward.Enforcement{
 	"config.ca_certs": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
 		What: "removing a certificate from a policy erases it from every version at once; deleting the policy deletes them all"}),
 	"privacy.legal_holds": accountSwept("privacy.retention (hourly): the account clock deletes the holds placed on the account once they are released or expired"),
+	"directory.users": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "deleting a user deletes it at once, in one transaction; its devices are left without a user (ON DELETE SET NULL)"}),
 }
 
 // Enforcement returns what carries out each anchor of a category's rule.
@@ -241,6 +244,8 @@ var categoryTables = map[string]string{"device.location": "location_points", "de
 	"account.sessions": "sessions", "account.api_tokens": "api_tokens", "account.reseller": "accounts",
 	"audit.console_actions": "audit_log", "billing.credit_ledger": "credit_ledger", "billing.activation_codes": "activation_codes",
 	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds", "apps.private": "app_versions",
+	"directory.users": "users",
+
 	"config.policies": "policies", "config.wifi": "policy_wifi", "config.ca_certs": "policy_ca_certs"}
 
 // tally is what one sweep did to one category.
@@ -576,7 +581,7 @@ func purgeAction(r steward.RetentionRule) steward.RetentionAction {
 
 // purgeNotes explain a purge receipt.
 var purgeNotes = map[string]string{
-	"device.inventory":    "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their app lists deleted.",
+	"device.inventory":    "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their app lists and compliance reports deleted.",
 	"account.managers":    "Their one-time links went with them.",
 	"account.reseller":    "The account's notes and status reason erased; its name, kind and subscription stay with the credit ledger, which legal retention keeps.",
 	"privacy.legal_holds": "Holds placed on the account that were released or had expired.",

@@ -85,6 +85,7 @@ type accountData struct {
 	manager *member
 	device  *steward.Device
 	ledger  int
+	user    *steward.DirectoryUser // holds the device
 }
 
 // fill gives acc a manager (signed in, with an API token), a device with
@@ -97,6 +98,9 @@ func (e *env) fill(t *testing.T, w *retentionWorld, acc *steward.Account, email 
 	must(t, err)
 	d := e.device(t, acc, email[:5])
 	must(t, e.db.ReplaceDeviceApps(e.ctx, d.ID, []steward.App{{Package: "com.example.mail"}, {Package: "com.example.maps"}}))
+	must(t, e.db.PutComplianceReport(e.ctx, &steward.ComplianceReport{DeviceID: d.ID, Version: "v1", AppliedAt: e.clock.Now(),
+		ReceivedAt: e.clock.Now(), State: steward.ComplianceNonCompliant, Failed: 1,
+		Settings: []steward.ComplianceSetting{{Key: "wifi/Office", Status: steward.SettingFailed, Detail: "Wrong password."}}}))
 	must(t, e.db.InsertDeviceEvent(e.ctx, &steward.DeviceEvent{ID: steward.NewID(e.clock.Now()), DeviceID: d.ID, Kind: "inventory",
 		CreatedAt: e.clock.Now()}))
 	_, err = e.svc.SendCommand(m.ctx, service.CommandSend{DeviceIDs: []string{d.ID}, Type: steward.CmdSync})
@@ -112,14 +116,20 @@ func (e *env) fill(t *testing.T, w *retentionWorld, acc *steward.Account, email 
 	must(t, err)
 	l, err := e.db.ListLedger(e.ctx, steward.LedgerFilter{AccountID: acc.ID, Limit: 500})
 	must(t, err)
-	return &accountData{manager: m, device: d, ledger: len(l)}
+	now := e.clock.Now()
+	u := &steward.DirectoryUser{ID: steward.NewID(now), AccountID: acc.ID, Email: "holder-" + email, Name: "Device Holder",
+		CustomFields: map[string]string{"badge": "B-77"}, CreatedAt: now, UpdatedAt: now}
+	must(t, e.db.InsertUser(e.ctx, u))
+	must(t, e.db.SetDeviceUser(e.ctx, d.ID, u.ID, now))
+	return &accountData{manager: m, device: d, ledger: len(l), user: u}
 }
 
 // deviceRows counts a device's rows in every table attached to it.
 func (e *env) deviceRows(t *testing.T, d *steward.Device) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, table := range []string{"location_points", "web_history", "device_consents", "commands", "device_events", "device_apps"} {
+	for _, table := range []string{"location_points", "web_history", "device_consents", "commands", "device_events", "device_apps",
+		"device_compliance"} {
 		out[table] = len(e.ids(t, `SELECT device_id FROM `+table+` WHERE device_id = $1`, d.ID))
 	}
 	return out
@@ -150,6 +160,9 @@ func (e *env) untouched(t *testing.T, acc *steward.Account, data *accountData) {
 	if e.auditCount(t, acc) == 0 {
 		t.Fatalf("audit chain of %s is gone", acc.Name)
 	}
+	if user, err := e.db.DeviceUserID(e.ctx, data.device.ID); err != nil || user != data.user.ID {
+		t.Fatalf("user of the device of %s: %q %v", acc.Name, user, err)
+	}
 }
 
 // wiped fails t unless the account clock has run for acc: logins, audit
@@ -172,7 +185,7 @@ func (e *env) wiped(t *testing.T, acc *steward.Account, data *accountData) {
 		t.Errorf("audit head of %s: %d %q %v", acc.Name, seq, hash, err)
 	}
 	diff(t, "device rows", e.deviceRows(t, data.device), map[string]int{"location_points": 0, "web_history": 0,
-		"device_consents": 0, "commands": 0, "device_events": 0, "device_apps": 0})
+		"device_consents": 0, "commands": 0, "device_events": 0, "device_apps": 0, "device_compliance": 0})
 	d, err := e.db.DeviceByID(e.ctx, data.device.ID)
 	must(t, err)
 	type facts struct {
@@ -185,6 +198,8 @@ func (e *env) wiped(t *testing.T, acc *steward.Account, data *accountData) {
 		inv.SystemSignature, inv.Model, inv.OSVersion, d.AgentEnabled},
 		facts{"", d.ID, "anonymised:" + d.ID, "", "", "", "", "", "", "TC58", "14", false})
 	diff(t, "credential", e.ids(t, `SELECT credential_hash FROM devices WHERE id = $1`, d.ID), []string{""})
+	diff(t, "directory users", e.ids(t, `SELECT id FROM users WHERE account_id = $1`, acc.ID), []string{})
+	diff(t, "the device's user", e.ids(t, `SELECT id FROM devices WHERE id = $1 AND user_id IS NOT NULL`, d.ID), []string{})
 	l, err := e.db.ListLedger(e.ctx, steward.LedgerFilter{AccountID: acc.ID, Limit: 500})
 	must(t, err)
 	if len(l) != data.ledger || len(l) == 0 {

@@ -53,9 +53,11 @@ type device struct {
 	ping     *time.Timer        // next ping of conn
 	dropPoll context.CancelFunc // ends the long poll in flight
 	priv     privacyState       // location and browsing (privacy.go)
+	pol      policyState        // the policy applied (policy.go)
 
-	exec    sync.Mutex // one command at a time, as an agent does
-	checkMu sync.Mutex // one check-in at a time
+	exec     sync.Mutex // one command at a time, as an agent does
+	policyMu sync.Mutex // one policy application at a time
+	checkMu  sync.Mutex // one check-in at a time
 }
 
 // seenCmd is a command a device took, kept until its expiry so that a
@@ -278,10 +280,14 @@ func (d *device) checkIn(ctx context.Context) error {
 		}
 		d.refused[field] = true
 	}
+	policy := d.wantsPolicy(resp.PolicyVersion)
 	d.mu.Unlock()
 	d.f.c.refusals.Add(int64(len(resp.Refused)))
 	d.receive(resp.Commands)
 	d.privacy(ctx, resp.Privacy)
+	if policy {
+		d.syncPolicy(ctx)
+	}
 	return nil
 }
 
@@ -579,6 +585,10 @@ func (d *device) readPush(ctx context.Context, conn *websocket.Conn) error {
 			}
 		case protocol.PushPoke:
 			d.due()
+		case protocol.PushRefresh:
+			if contains(m.Refresh, protocol.RefreshPolicy) {
+				d.f.spawn(func() { d.syncPolicy(ctx) })
+			}
 		} // other types are for later agents
 	}
 }

@@ -41,6 +41,10 @@ type Stats struct {
 	AppDownloads     int64 // APKs downloaded whose SHA-256 matched the command's
 	AppDownloadBytes int64 // their bytes
 	AppDownloadsBad  int64 // APKs downloaded whose SHA-256 did not match
+
+	PolicyFetches     int64 // policies fetched and applied (200)
+	PolicyNotModified int64 // conditional fetches answered 304
+	PolicyReports     int64 // policy reports the server accepted
 }
 
 type counters struct {
@@ -51,6 +55,7 @@ type counters struct {
 	succeeded, failed, unsupported, gone, requestErrors atomic.Int64
 	consents, points, visits, privacyRefused            atomic.Int64
 	downloads, downloadBytes, downloadsBad              atomic.Int64
+	policyFetches, policyNotModified, policyReports     atomic.Int64
 }
 
 // Stats returns the fleet's counters now.
@@ -66,6 +71,7 @@ func (f *Fleet) Stats() Stats {
 		CommandsUnsupported: c.unsupported.Load(), CommandsGone: c.gone.Load(), RequestErrors: c.requestErrors.Load(),
 		Consents: c.consents.Load(), PointsSent: c.points.Load(), VisitsSent: c.visits.Load(), PrivacyRefused: c.privacyRefused.Load(),
 		AppDownloads: c.downloads.Load(), AppDownloadBytes: c.downloadBytes.Load(), AppDownloadsBad: c.downloadsBad.Load(),
+		PolicyFetches: c.policyFetches.Load(), PolicyNotModified: c.policyNotModified.Load(), PolicyReports: c.policyReports.Load(),
 	}
 }
 

@@ -449,3 +449,35 @@ func (db *DB) SetDevicePolicyStates(ctx context.Context, states map[string]stewa
 	})
 	return changed, err
 }
+
+// DevicePolicyVersions returns the stored effective policy version of each
+// device that exists among ids, reading 500 at a time.
+func (db *DB) DevicePolicyVersions(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := db.queryMany(ctx, `SELECT id, policy_version FROM devices WHERE id IN `+placeholders(1, len(args)), args...)
+		if err != nil {
+			return nil, fmt.Errorf("device policy versions: %w", err)
+		}
+		for rows.Next() {
+			var id, v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("device policy versions: %w", err)
+			}
+			out[id] = v
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("device policy versions: %w", err)
+		}
+	}
+	return out, nil
+}

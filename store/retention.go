@@ -87,6 +87,8 @@ var purgeSets = map[steward.PurgePart]struct {
 	steward.PurgeDeviceApps: {rowSet{table: "device_apps", key: "(device_id, package)", sel: "x.device_id, x.package",
 		ret: "device_id || '/' || package", from: "device_apps x" + deviceJoin, path: "a.path", subjects: "d.id",
 		category: "'device.inventory'"}, "d.account_id = $1"},
+	steward.PurgeCompliance: {rowSet{table: "device_compliance", key: "device_id", sel: "x.device_id", ret: "device_id",
+		from: "device_compliance x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.inventory'"}, "d.account_id = $1"},
 	steward.PurgeDevices: {rowSet{table: "devices", key: "id", sel: "d.id", ret: "id",
 		from: "devices d JOIN accounts a ON a.id = d.account_id", path: "a.path", subjects: "d.id", category: "'device.inventory'"},
 		"d.account_id = $1 AND d.hardware_id <> ('anonymised:' || d.id)"},
@@ -126,6 +128,10 @@ var purgeSets = map[steward.PurgePart]struct {
 	// (see PurgeAccountPart: a hold does not hold itself).
 	steward.PurgeLegalHolds: {rowSet{table: "legal_holds", key: "id", sel: "x.id", ret: "id",
 		from: "legal_holds x", path: "NULL", subjects: "NULL", category: "'privacy.legal_holds'"}, "x.account_id = $1"},
+	// Deleting a user clears devices.user_id (ON DELETE SET NULL).
+	steward.PurgeUsers: {rowSet{table: "users", key: "id", sel: "x.id", ret: "id",
+		from: "users x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.id", category: "'directory.users'"},
+		"x.account_id = $1"},
 }
 
 // holdInForce is true for a legal hold (alias x) in force at parameter $n.
@@ -368,6 +374,8 @@ func (db *DB) RestoreSubtree(ctx context.Context, prefix string, deletedAt, at t
 var countable = map[string]bool{"location_points": true, "web_history": true, "security_events": true, "audit_log": true,
 	"managers": true, "devices": true, "credit_ledger": true, "device_consents": true, "device_events": true, "commands": true,
 	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true, "app_versions": true,
+	"users": true,
+
 	"policies": true, "policy_wifi": true, "policy_ca_certs": true}
 
 // CountTable counts the rows of one of the tables the engine knows.

@@ -199,6 +199,18 @@ func newWorld(t *testing.T) *world {
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
 		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App",
 		"Zeta Secret Folder", "Zeta Secret Group", zetaPolicy, zetaNet}
+	// A directory user of the foreign client, with a custom field, holding
+	// its device.
+	if _, err := svc.PutUserFields(actx2, c2, []steward.CustomFieldDef{{Key: "zeta_badge", Label: "Zeta badge", Type: steward.FieldText}}); err != nil {
+		t.Fatal(err)
+	}
+	fu, err := svc.CreateUser(actx2, c2, service.UserInput{Email: "omega.user@foreign.test", Name: "Omega User",
+		DirectoryName: "omegauser", CustomFields: map[string]string{"zeta_badge": "ZB-4242"}, DeviceIDs: []string{enr.DeviceID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.foreign["user"] = fu.ID
+	w.markers = append(w.markers, "omega.user@foreign.test", "Omega User", "omegauser", "ZB-4242", "Zeta badge")
 
 	// The fingerprint of the foreign subtree, read with platform rights.
 	w.finger = func(t *testing.T) string {
@@ -253,6 +265,12 @@ func newWorld(t *testing.T) *world {
 		for _, g := range gs {
 			fmt.Fprintf(&b, "group %s %s %s %d %d|", g.ID, g.Name, g.Description, g.Priority, g.DeviceCount)
 		}
+		us, _ := svc.Users(ctx, c2, steward.UserFilter{Limit: 500})
+		for _, u := range us {
+			fmt.Fprintf(&b, "user %s %s %s %v %v|", u.ID, u.Email, u.Name, u.CustomFields, u.DeviceIDs)
+		}
+		defs, _ := svc.UserFields(ctx, c2)
+		fmt.Fprintf(&b, "user fields %v|", defs)
 		if p, err := svc.GetPolicy(ctx, w.foreign["policy"]); err == nil {
 			fmt.Fprintf(&b, "policy %s %s v%d targets=%v|", p.ID, p.Name, p.CurrentVersion, p.Targets)
 		} else {
@@ -274,6 +292,7 @@ var idFields = map[string]string{
 	"account_id": "account", "parent_id": "account", "from_id": "account", "to_id": "account",
 	"root": "account", "parent": "account", "manager_id": "manager", "target_id": "account",
 	"device_id": "device", "bulk_id": "command", "folder_id": "folder", "group_id": "group",
+	"user_id": "user",
 }
 
 // TestNoRouteLeaksAForeignSubtree walks every route of the admin API as

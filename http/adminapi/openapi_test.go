@@ -493,6 +493,7 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	exerciseFleet(c, fleetActors{admin: tok, rita: ritaToken.Secret, ivan: ivanToken.Secret,
 		platform: me.Account.ID, reseller: reseller.ID, client: client.ID})
 	exerciseApps(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
+	exerciseCompliance(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 	exercisePolicies(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 
 	// Status and moves.
@@ -761,6 +762,7 @@ func exerciseFleet(c *specClient, who fleetActors) {
 
 	exercisePrivacy(c, who, phone, tablet)
 	exerciseDirectory(c, who, phone.DeviceID, tablet.DeviceID, kiosk.DeviceID)
+	exerciseUsers(c, who, phone, tablet, kiosk)
 
 	// Commands: one device, a bulk by filter, a confirmed wipe; and the
 	// refusals.

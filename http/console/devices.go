@@ -204,7 +204,9 @@ type deviceView struct {
 	Personal       bool
 	Folder         *steward.Folder  // the folder it is in, if any
 	Groups         []*steward.Group // the groups it is in
-	Policy         *effectiveView   // the effective policy with where each setting came from
+	Compliance     *steward.DeviceCompliance
+	User           *deviceUserView // its directory user (users.go)
+	Policy         *effectiveView  // the effective policy with where each setting came from
 }
 
 func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -245,6 +247,9 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 	if len(v.History) == historyPage {
 		v.HistoryNext = v.History[len(v.History)-1].ID
 	}
+	if v.Compliance, err = c.svc.DeviceCompliance(ctx, d.ID); err != nil {
+		return nil, err
+	}
 	v.AccountName = c.accountNames(ctx, d.AccountID)[d.AccountID]
 	if d.FolderID != "" {
 		if v.Folder, err = c.svc.Folder(ctx, d.FolderID); err != nil {
@@ -257,6 +262,9 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 			return nil, err
 		}
 		v.Groups = append(v.Groups, g)
+	}
+	if v.User, err = c.deviceUser(r, p, d); err != nil {
+		return nil, err
 	}
 	eff, err := c.svc.EffectivePolicy(ctx, d.ID)
 	if err != nil {
