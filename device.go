@@ -52,6 +52,9 @@ type Device struct {
 	UpdatedAt        time.Time  `json:"updated_at"`
 	FolderID         string     `json:"folder_id,omitempty"` // the folder it sits in, if any
 	GroupIDs         []string   `json:"group_ids,omitempty"` // its groups, sorted; filled on the read of one device
+
+	// Policy is the device's effective policy as last computed.
+	Policy DevicePolicyState `json:"policy"`
 }
 
 // Inventory is what a device reports about itself.

@@ -179,6 +179,9 @@ const (
 	PurgeManagers        PurgePart = "managers"
 	PurgeAudit           PurgePart = "audit_log"
 	PurgeLegalHolds      PurgePart = "legal_holds" // those no longer in force
+	PurgePolicyWiFi      PurgePart = "policy_wifi"
+	PurgePolicyCACerts   PurgePart = "policy_ca_certs"
+	PurgePolicies        PurgePart = "policies" // with their versions and targets; after the two above
 )
 
 // PurgeUsers is an account's directory users; the database leaves the

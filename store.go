@@ -26,6 +26,7 @@ type Store interface {
 	KeyStore
 	ComplianceStore
 	UserStore
+	PolicyStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

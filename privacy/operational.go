@@ -101,6 +101,16 @@ var operational = []OperationalGroup{
 	{Reason: "Definitions of an account's custom user fields (key, label, type, choices, order): the shape of a company's directory, not data about a person. A user's values are in users.custom_fields.",
 		Columns: []string{"user_fields.field_key", "user_fields.position", "user_fields.label", "user_fields.type",
 			"user_fields.choices", "user_fields.required"}},
+	{Reason: "Policies' identifiers, references, version numbers, list positions and timestamps, and each device's " +
+		"effective policy as last computed (a hash of its content, its check-in interval and tracking switches: settings " +
+		"of a company, not data about a person). Kept or deleted with their policy or device.",
+		Columns: []string{
+			"policies.id", "policies.account_id", "policies.current_version", "policies.created_by", "policies.created_at",
+			"policies.updated_at", "policy_versions.policy_id", "policy_versions.version", "policy_versions.created_by",
+			"policy_versions.created_at", "policy_wifi.policy_id", "policy_wifi.version", "policy_wifi.position",
+			"policy_ca_certs.policy_id", "policy_ca_certs.version", "policy_ca_certs.position", "policy_targets.policy_id",
+			"devices.policy_version", "devices.policy_checkin_seconds", "devices.policy_location", "devices.policy_web_history",
+		}},
 }
 
 // Operational returns the groups of columns that hold no personal data.

@@ -120,6 +120,20 @@ func (s *Service) targetAccount(ctx context.Context, t steward.Target) (id, name
 	return id, name, err
 }
 
+// targetOwner returns the account a target belongs to (an account target:
+// the account itself); nil when the target or its account does not exist.
+func (s *Service) targetOwner(ctx context.Context, t steward.Target) (*steward.Account, error) {
+	id, _, err := s.targetAccount(ctx, t)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	acc, err := s.store.AccountByID(ctx, id)
+	if steward.ErrorCode(err) == steward.ENOTFOUND {
+		return nil, nil
+	}
+	return acc, err
+}
+
 // UnassignApp removes an assignment the actor sees. Devices it targeted
 // that no other assignment still reaches and that have the app (installed
 // or on its way) get an uninstall_app command; their deployment is

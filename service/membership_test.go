@@ -8,18 +8,10 @@ import (
 	"github.com/stewardmdm/steward"
 )
 
-// noDevices is a store that knows no device (membershipChanged also
-// looks for the required apps of the devices' new targets).
-type noDevices struct{ steward.Store }
-
-func (noDevices) DeviceMembership(_ context.Context, id string) (*steward.Membership, error) {
-	return nil, steward.Errorf(steward.ENOTFOUND, "device %q not found", id)
-}
-
 // TestMembershipChangedForgetsDeviceStates: the devices whose membership
 // changed are read afresh at their next check-in; the others stay cached.
 func TestMembershipChangedForgetsDeviceStates(t *testing.T) {
-	s := &Service{states: &deviceStates{m: map[string]deviceState{}}, store: noDevices{}}
+	s := &Service{states: &deviceStates{m: map[string]deviceState{}}, store: goneDevices{}}
 	now := time.Unix(1_700_000_000, 0)
 	for _, id := range []string{"d1", "d2", "d3"} {
 		_, epoch, _ := s.states.get(id, now)
@@ -34,7 +26,19 @@ func TestMembershipChangedForgetsDeviceStates(t *testing.T) {
 		}
 	}
 	// Several nodes keep no cache: nothing to forget, no error.
-	if err := (&Service{store: noDevices{}}).membershipChanged(context.Background(), []string{"d1"}); err != nil {
+	if err := (&Service{store: goneDevices{}}).membershipChanged(context.Background(), []string{"d1"}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// goneDevices is a store whose devices are all deleted: the required apps
+// and the policy recomputation membershipChanged starts find nothing to do.
+type goneDevices struct{ steward.Store }
+
+func (goneDevices) DeviceMembership(_ context.Context, id string) (*steward.Membership, error) {
+	return nil, steward.Errorf(steward.ENOTFOUND, "device %q not found", id)
+}
+
+func (goneDevices) SetDevicePolicyStates(context.Context, map[string]steward.DevicePolicyState) ([]string, error) {
+	return nil, nil
 }

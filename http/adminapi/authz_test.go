@@ -194,12 +194,20 @@ func newWorld(t *testing.T) *world {
 	if _, err := svc.AddToGroup(actx2, group.ID, []string{enr.DeviceID}); err != nil {
 		t.Fatal(err)
 	}
+	// A policy of the foreign client, aimed at its group.
+	zetaPolicy, zetaNet := "Zeta Policy", "ZetaGuestNet"
+	pol, err := svc.CreatePolicy(actx2, c2, service.PolicyInput{Name: &zetaPolicy, Settings: &steward.PolicySettings{
+		WiFi: []steward.WiFiSetting{{SSID: zetaNet, Security: "open"}}},
+		Targets: []steward.Target{{Kind: steward.TargetGroup, ID: group.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
 		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID, "version": version.ID,
-		"folder": folder.ID, "group": group.ID}
+		"folder": folder.ID, "group": group.ID, "policy": pol.ID, "number": "1"}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
 		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App",
-		"Zeta Secret Folder", "Zeta Secret Group", "zeta scan detail"}
+		"Zeta Secret Folder", "Zeta Secret Group", "zeta scan detail", zetaPolicy, zetaNet}
 	// A directory user of the foreign client, with a custom field, holding
 	// its device.
 	if _, err := svc.PutUserFields(actx2, c2, []steward.CustomFieldDef{{Key: "zeta_badge", Label: "Zeta badge", Type: steward.FieldText}}); err != nil {
@@ -275,6 +283,11 @@ func newWorld(t *testing.T) *world {
 		}
 		defs, _ := svc.UserFields(ctx, c2)
 		fmt.Fprintf(&b, "user fields %v|", defs)
+		if p, err := svc.GetPolicy(ctx, w.foreign["policy"]); err == nil {
+			fmt.Fprintf(&b, "policy %s %s v%d targets=%v|", p.ID, p.Name, p.CurrentVersion, p.Targets)
+		} else {
+			fmt.Fprintf(&b, "policy gone: %v|", err)
+		}
 		devs, _ := svc.Commands(ctx, steward.CommandFilter{AccountID: c2, Limit: 100})
 		fmt.Fprintf(&b, "commands=%d|", len(devs))
 		return b.String()
@@ -386,6 +399,7 @@ func (w *world) probe(t *testing.T, method, path, token, drop string) (status in
 		body["device_ids"] = []string{w.foreign["device"]}
 		body["filter"] = map[string]any{"account_id": w.foreign["account"]}
 		body["type"], body["confirm"], body["seats"], body["shared"] = "sync", true, 1, true
+		body["targets"] = []map[string]string{{"kind": "device", "id": w.foreign["device"]}}
 		delete(body, drop)
 	}
 	for tries := 0; ; tries++ {
@@ -419,7 +433,7 @@ func (w *world) probe(t *testing.T, method, path, token, drop string) (status in
 				carried = true
 			}
 		}
-		for _, f := range []string{"device_ids", "filter"} {
+		for _, f := range []string{"device_ids", "filter", "targets"} {
 			if _, ok := body[f]; ok {
 				carried = true
 			}

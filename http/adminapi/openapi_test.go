@@ -494,6 +494,7 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 		platform: me.Account.ID, reseller: reseller.ID, client: client.ID})
 	exerciseApps(c, s, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 	exerciseCompliance(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
+	exercisePolicies(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 
 	// Status and moves.
 	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + client.ID + "/status", token: tok, want: 200,

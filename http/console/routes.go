@@ -62,6 +62,14 @@ func (c *Console) routeTable() []route {
 		{method: "POST", pattern: "/console/groups/{group}/delete", h: c.deleteGroup},
 		{method: "POST", pattern: "/console/devices/membership", h: c.changeMembership},
 
+		{method: "GET", pattern: "/console/policies", h: c.policies},
+		{method: "POST", pattern: "/console/policies", h: c.createPolicy},
+		{method: "GET", pattern: "/console/policies/{policy}", h: c.policyPage},
+		{method: "POST", pattern: "/console/policies/{policy}/sections/{section}", h: c.savePolicySection},
+		{method: "POST", pattern: "/console/policies/{policy}/name", h: c.renamePolicy},
+		{method: "POST", pattern: "/console/policies/{policy}/targets", h: c.setPolicyTargets},
+		{method: "POST", pattern: "/console/policies/{policy}/delete", h: c.deletePolicy},
+
 		{method: "GET", pattern: "/console/codes", h: c.codes},
 		{method: "POST", pattern: "/console/codes", h: c.createCode},
 		{method: "POST", pattern: "/console/codes/{code}/revoke", h: c.revokeCode},
