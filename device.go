@@ -50,6 +50,10 @@ type Device struct {
 	Online           bool       `json:"online"` // live connection, or seen within two check-in intervals
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
+
+	// DirectoryVersion is the version of the contacts and files the device
+	// should hold ("" for none); see Contact.
+	DirectoryVersion string `json:"directory_version,omitempty"`
 }
 
 // Inventory is what a device reports about itself.

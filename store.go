@@ -22,6 +22,9 @@ type Store interface {
 	LocationStore
 	RetentionStore
 	AppStore
+	ContactStore
+	SharedFileStore
+	DirectoryVersionStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

@@ -84,6 +84,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Apps/Versions", testAppVersions},
 		{"Apps/Assignments", testAppAssignments},
 		{"Apps/Deployments", testAppDeployments},
+		{"Contacts", testContacts},
+		{"SharedFiles", testSharedFiles},
+		{"DirectoryVersions", testDirectoryVersions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})
