@@ -22,6 +22,7 @@ type Store interface {
 	LocationStore
 	RetentionStore
 	AppStore
+	DirectoryStore
 	ContactStore
 	SharedFileStore
 	DirectoryVersionStore

@@ -77,6 +77,14 @@ var operational = []OperationalGroup{
 		}},
 	{Reason: "Job leases between the nodes of one installation: a job name, a node name and an expiry.",
 		Columns: []string{"job_leases.name", "job_leases.holder", "job_leases.expires_at"}},
+	{Reason: "Folders and groups of devices: names, descriptions and priorities managers give them to organise a company's " +
+		"devices (configuration, like a policy's name, not data about a person), the references between them and the " +
+		"devices, and their own timestamps. A folder or group is deleted when a manager deletes it.",
+		Columns: []string{
+			"folders.id", "folders.account_id", "folders.name", "folders.description", "folders.created_at", "folders.updated_at",
+			"groups.id", "groups.account_id", "groups.name", "groups.description", "groups.priority", "groups.created_at",
+			"groups.updated_at", "device_groups.group_id", "device_groups.device_id", "devices.folder_id",
+		}},
 }
 
 // Operational returns the groups of columns that hold no personal data.
