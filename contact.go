@@ -73,6 +73,10 @@ type SharedFileStore interface {
 // DirectoryVersionStore keeps the directory version each device should
 // hold, which its check-in answer carries.
 type DirectoryVersionStore interface {
+	// LockDirectoryVersions returns devices' directory versions (device ID
+	// → version; devices that are gone are left out) and locks them until
+	// the transaction ends, so that writers computing them take turns.
+	LockDirectoryVersions(ctx context.Context, deviceIDs []string) (map[string]string, error)
 	// SetDirectoryVersions writes devices' directory versions (device ID →
 	// version); devices that are gone are skipped.
 	SetDirectoryVersions(ctx context.Context, versions map[string]string) error

@@ -86,7 +86,8 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 		return nil, err
 	}
 	return &protocol.CheckInResponse{CheckInIntervalSeconds: int(CheckInInterval / time.Second), AgentEnabled: d.AgentEnabled,
-		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, Privacy: privacy, ServerTime: now}, nil
+		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, Privacy: privacy, ServerTime: now,
+		DirectoryVersion: d.DirectoryVersion}, nil
 }
 
 // AgentDisabledReasons explains the reasons of protocol.Reason* in words,

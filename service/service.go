@@ -54,6 +54,8 @@ type Options struct {
 	MaxAPKSize int64
 	// TempDir holds uploads while they are inspected (default: the system's).
 	TempDir string
+	// MaxFileSize bounds a shared file's upload (default MaxFileSizeDefault).
+	MaxFileSize int64
 }
 
 // Service implements Steward's use cases.
@@ -115,6 +117,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.MaxAPKSize <= 0 {
 		o.MaxAPKSize = MaxAPKSizeDefault
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = MaxFileSizeDefault
 	}
 	if o.RetentionPause == 0 {
 		o.RetentionPause = RetentionPauseDefault

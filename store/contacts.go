@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/stewardmdm/steward"
@@ -255,6 +256,46 @@ func (db *DB) UpdateSharedFile(ctx context.Context, f *steward.SharedFile) error
 // DeleteSharedFile deletes a file's record and targets (not its blob). ENOTFOUND.
 func (db *DB) DeleteSharedFile(ctx context.Context, id string) error {
 	return db.exec1(ctx, "delete shared file", "file", id, `DELETE FROM shared_files WHERE id = $1`, id)
+}
+
+// LockDirectoryVersions returns devices' directory versions and, on
+// PostgreSQL, locks their rows (in ID order) until the transaction ends;
+// SQLite's single writer already serialises the transactions that write.
+func (db *DB) LockDirectoryVersions(ctx context.Context, deviceIDs []string) (map[string]string, error) {
+	ids := slices.Clone(deviceIDs)
+	slices.Sort(ids)
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := plain(ctx, db.reader).QueryContext(ctx, `SELECT id, directory_version FROM devices WHERE id IN `+
+			placeholders(1, len(chunk))+` ORDER BY id`+lock, args...)
+		if err != nil {
+			return nil, fmt.Errorf("lock directory versions: %w", err)
+		}
+		for rows.Next() {
+			var id, v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("lock directory versions: %w", err)
+			}
+			out[id] = v
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("lock directory versions: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // SetDirectoryVersions writes devices' directory versions; devices that

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stewardmdm/steward"
@@ -154,6 +155,12 @@ func testDirectoryVersions(t *testing.T, f *fixture) {
 			t.Fatalf("device %d: directory version %q, want %q", i, d.DirectoryVersion, versions[id])
 		}
 	}
+	ok(t, f.db.InTx(f.ctx, func(ctx context.Context) error {
+		got, err := f.db.LockDirectoryVersions(ctx, append([]string{"gone"}, ids...))
+		delete(versions, "gone")
+		diff(t, "locked versions", got, versions)
+		return err
+	}))
 	ok(t, f.db.SetDirectoryVersions(f.ctx, map[string]string{ids[0]: ""}))
 	d, err = f.db.DeviceByID(f.ctx, ids[0])
 	ok(t, err)
