@@ -244,7 +244,6 @@ func sha(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-
 // TestDirectoryDeletedAtOnce: deleting a file deletes its blob in the same
 // request; deleting a contact leaves no copy of it in the database; the
 // devices that held them get a new version and a refresh push, so they
