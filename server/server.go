@@ -57,6 +57,9 @@ type Config struct {
 	Inspector steward.APKInspector
 	// Scanner is the antivirus (clamd); nil: static checks only.
 	Scanner steward.VirusScanner
+	// MaxFileSize bounds a shared file's upload in bytes (default
+	// service.MaxFileSizeDefault).
+	MaxFileSize int64
 }
 
 // Server is an assembled Steward server.
@@ -150,7 +153,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	}
 	svc, err := service.New(service.Options{Store: db, Clock: cfg.Clock, Logger: cfg.Logger,
 		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL, SingleNode: db.Dialect() == store.SQLite,
-		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs})
+		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs, MaxFileSize: cfg.MaxFileSize})
 	if err != nil {
 		return nil, err
 	}
