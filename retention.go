@@ -178,6 +178,11 @@ const (
 	PurgeManagers        PurgePart = "managers"
 	PurgeAudit           PurgePart = "audit_log"
 	PurgeLegalHolds      PurgePart = "legal_holds" // those no longer in force
+
+	// Shared contacts and files (with their targets); a file's content in
+	// blob storage is deleted by the engine once its row is.
+	PurgeContacts    PurgePart = "contacts"
+	PurgeSharedFiles PurgePart = "shared_files"
 )
 
 // RetentionStore keeps what the retention engine reads and changes. Every

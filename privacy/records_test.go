@@ -77,7 +77,7 @@ func TestRecordsSayWhatIsProcessed(t *testing.T) {
 			t.Errorf("category %s: collected %v but %d columns", c.Name, c.Collected(), len(c.Columns))
 		}
 	}
-	wantAbsent := []string{"directory.users", "directory.contacts", "directory.files", "config.policies", "config.wifi",
+	wantAbsent := []string{"directory.users", "config.policies", "config.wifi",
 		"config.ca_certs", "support.tickets", "support.remote_sessions", "auth.risk_signals"}
 	if diff := cmp.Diff(wantAbsent, absent); diff != "" {
 		t.Errorf("not collected (-want +got):\n%s", diff)

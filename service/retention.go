@@ -118,6 +118,8 @@ var accountPurgePlan = []purgeStep{
 	{category: "device.history", parts: []steward.PurgePart{steward.PurgeDeviceEvents}},
 	{category: "device.inventory", parts: []steward.PurgePart{steward.PurgeDeviceApps, steward.PurgeDevices},
 		also: "device.name", alsoPart: steward.PurgeDevices},
+	{category: "directory.contacts", parts: []steward.PurgePart{steward.PurgeContacts}},
+	{category: "directory.files", parts: []steward.PurgePart{steward.PurgeSharedFiles}},
 	{category: "billing.activation_codes", parts: []steward.PurgePart{steward.PurgeActivationCodes}},
 	{category: "account.sessions", parts: []steward.PurgePart{steward.PurgeSessions}},
 	{category: "account.api_tokens", parts: []steward.PurgePart{steward.PurgeAPITokens}},
@@ -194,6 +196,11 @@ var enforcement = map[string][]steward.Enforcement{
 	"apps.private": {{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
 		What: "deleting an app deletes its APK files from storage and its versions, assignments and deployments at once"}},
 	"privacy.legal_holds": accountSwept("privacy.retention (hourly): the account clock deletes the holds placed on the account once they are released or expired"),
+	"directory.contacts": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "deleting a contact deletes it and its targets at once; the devices that held it get a new directory version and remove their copy"}),
+	"directory.files": with(accountSwept("privacy.retention (hourly): the account clock, run for each deleted or expired account, deletes the files' records and their content in blob storage"),
+		steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+			What: "deleting a file deletes its record and its content in blob storage at once; the devices that held it get a new directory version and remove their copy"}),
 }
 
 // Enforcement returns what carries out each anchor of a category's rule.
@@ -231,7 +238,8 @@ var categoryTables = map[string]string{"device.location": "location_points", "de
 	"device.commands": "commands", "security.events": "security_events", "account.managers": "managers",
 	"account.sessions": "sessions", "account.api_tokens": "api_tokens", "account.reseller": "accounts",
 	"audit.console_actions": "audit_log", "billing.credit_ledger": "credit_ledger", "billing.activation_codes": "activation_codes",
-	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds", "apps.private": "app_versions"}
+	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds", "apps.private": "app_versions",
+	"directory.contacts": "contacts", "directory.files": "shared_files"}
 
 // tally is what one sweep did to one category.
 type tally struct {
@@ -479,6 +487,9 @@ func (s *Service) purgeAccount(ctx context.Context, root *steward.Account, acc *
 					return err
 				}
 				ids, n = append(ids, got...), n+len(got)
+				if part == steward.PurgeSharedFiles {
+					s.dropFileBlobs(ctx, acc.ID, got)
+				}
 				if part == p.alsoPart && p.also != "" {
 					alsoIDs = append(alsoIDs, got...)
 				}

@@ -328,3 +328,14 @@ func (s *Service) OpenFile(ctx context.Context, id string) (steward.Blob, *stewa
 	}
 	return b, f, nil
 }
+
+// dropFileBlobs deletes the content of shared files whose rows are gone
+// (the account clock); a failure is logged, as for any dropped blob.
+func (s *Service) dropFileBlobs(ctx context.Context, accountID string, ids []string) {
+	if s.opts.Blobs == nil {
+		return
+	}
+	for _, id := range ids {
+		s.dropBlob(ctx, fileBlobKey(accountID, id))
+	}
+}

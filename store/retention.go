@@ -110,6 +110,12 @@ var purgeSets = map[steward.PurgePart]struct {
 	// (see PurgeAccountPart: a hold does not hold itself).
 	steward.PurgeLegalHolds: {rowSet{table: "legal_holds", key: "id", sel: "x.id", ret: "id",
 		from: "legal_holds x", path: "NULL", subjects: "NULL", category: "'privacy.legal_holds'"}, "x.account_id = $1"},
+	steward.PurgeContacts: {rowSet{table: "contacts", key: "id", sel: "x.id", ret: "id",
+		from: "contacts x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.created_by",
+		category: "'directory.contacts'"}, "x.account_id = $1"},
+	steward.PurgeSharedFiles: {rowSet{table: "shared_files", key: "id", sel: "x.id", ret: "id",
+		from: "shared_files x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.uploaded_by",
+		category: "'directory.files'"}, "x.account_id = $1"},
 }
 
 // holdInForce is true for a legal hold (alias x) in force at parameter $n.
@@ -351,7 +357,8 @@ func (db *DB) RestoreSubtree(ctx context.Context, prefix string, deletedAt, at t
 // countable are the tables whose size the privacy centre shows.
 var countable = map[string]bool{"location_points": true, "web_history": true, "security_events": true, "audit_log": true,
 	"managers": true, "devices": true, "credit_ledger": true, "device_consents": true, "device_events": true, "commands": true,
-	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true, "app_versions": true}
+	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true, "app_versions": true,
+	"contacts": true, "shared_files": true}
 
 // CountTable counts the rows of one of the tables the engine knows.
 func (db *DB) CountTable(ctx context.Context, table string) (int64, error) {
