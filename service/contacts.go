@@ -323,3 +323,45 @@ func (s *Service) DeleteContact(ctx context.Context, id string) error {
 func equalTargets(a, b []steward.Target) bool {
 	return slices.Equal(steward.SortTargets(a), steward.SortTargets(b))
 }
+
+// TargetChoices are what an account's contacts and files may target: the
+// live accounts of its subtree, and the folders and groups of its client
+// accounts, by name.
+type TargetChoices struct {
+	Accounts []*steward.Account `json:"accounts"`
+	Folders  []*steward.Folder  `json:"folders"`
+	Groups   []*steward.Group   `json:"groups"`
+}
+
+// ItemTargetChoices lists what an account's contacts and files may target
+// (at most 1000 accounts). ENOTFOUND.
+func (s *Service) ItemTargetChoices(ctx context.Context, accountID string) (*TargetChoices, error) {
+	_, acc, err := s.reachAccount(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	accs, err := s.store.ListAccounts(ctx, acc.Path, steward.AccountFilter{Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	out := &TargetChoices{}
+	for _, a := range accs {
+		if a.DeletedAt != nil {
+			continue
+		}
+		out.Accounts = append(out.Accounts, a)
+		if a.Kind != steward.AccountClient {
+			continue
+		}
+		fs, err := s.store.ListFolders(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		gs, err := s.store.ListGroups(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		out.Folders, out.Groups = append(out.Folders, fs...), append(out.Groups, gs...)
+	}
+	return out, nil
+}

@@ -135,6 +135,7 @@ var labels = map[string]string{
 	"message": "Lock screen message", "package": "Package", "confirm_support_id": "Support ID", "account_id": "Client account",
 	"target": "Target", "mode": "Mode", "confirm_package": "Confirmation",
 	"seats": "Seats", "valid_days": "Valid for (days)", "note": "Note", "confirm_delete": "Confirmation",
+	"phone": "Phone", "targets": "Send to", "description": "Description",
 }
 
 func fieldLabel(f string) string {
@@ -301,6 +302,7 @@ var funcs = template.FuncMap{
 	"ownership":  ownershipName,
 	"dangerous":  isDangerous,
 	"bytes":      formatBytes,
+	"fileKind":   fileKind,
 	"deref": func(p any) any {
 		switch v := p.(type) {
 		case *int:

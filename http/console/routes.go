@@ -51,6 +51,16 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/apps/{app}/delete", h: c.deleteAppPage},
 		{method: "POST", pattern: "/console/apps/{app}/delete", h: c.deleteApp},
 
+		{method: "GET", pattern: "/console/contacts", h: c.contacts},
+		{method: "POST", pattern: "/console/contacts", h: c.createContact},
+		{method: "GET", pattern: "/console/contacts/{contact}", h: c.contactPage},
+		{method: "POST", pattern: "/console/contacts/{contact}", h: c.updateContact},
+		{method: "POST", pattern: "/console/contacts/{contact}/delete", h: c.deleteContact},
+		{method: "GET", pattern: "/console/files", h: c.files},
+		{method: "GET", pattern: "/console/files/{file}", h: c.filePage},
+		{method: "POST", pattern: "/console/files/{file}", h: c.updateFile},
+		{method: "POST", pattern: "/console/files/{file}/delete", h: c.deleteFile},
+
 		{method: "GET", pattern: "/console/codes", h: c.codes},
 		{method: "POST", pattern: "/console/codes", h: c.createCode},
 		{method: "POST", pattern: "/console/codes/{code}/revoke", h: c.revokeCode},
