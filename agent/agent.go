@@ -103,6 +103,11 @@ type Options struct {
 	// Interfaces lists the host's network interfaces. Default: the
 	// interfaces of package net.
 	Interfaces func() ([]Interface, error)
+	// FilesDir, when set, is a folder dedicated to the agent where the
+	// shared files of the company directory are downloaded (and deleted
+	// when no longer shared); wipe empties it. Empty: the agent keeps only
+	// the contacts and the file manifest.
+	FilesDir string
 }
 
 // Interface is a network interface and its addresses.
@@ -118,6 +123,7 @@ type Agent struct {
 	server           string
 	stateDir         string
 	cacheDir         string
+	filesDir         string
 	root             string
 	http             *http.Client
 	log              *slog.Logger
@@ -143,6 +149,11 @@ type Agent struct {
 	checkInSig chan struct{}      // asks the check-in loop to check in now
 	revokedSig chan struct{}      // the server refused the credential
 
+	directorySig chan struct{} // asks the directory loop to fetch the directory
+	directoryMu  sync.Mutex    // one directory sync at a time
+	syncMu       sync.Mutex    // guards syncCancel
+	syncCancel   context.CancelFunc
+
 	personalLogged sync.Once
 }
 
@@ -162,14 +173,23 @@ func New(o Options) (*Agent, error) {
 		}
 		o.CacheDir = c
 	}
+	if o.FilesDir != "" {
+		c := filepath.Clean(o.FilesDir)
+		if !filepath.IsAbs(c) || c == string(filepath.Separator) {
+			return nil, fmt.Errorf("agent: files folder %q must be an absolute path dedicated to the agent", o.FilesDir)
+		}
+		o.FilesDir = c
+	}
 	a := &Agent{
-		server: o.Server, stateDir: o.StateDir, cacheDir: o.CacheDir, root: o.Root,
+		server: o.Server, stateDir: o.StateDir, cacheDir: o.CacheDir, filesDir: o.FilesDir, root: o.Root,
 		http: o.HTTPClient, log: o.Logger, now: o.Now, sleep: o.Sleep,
 		allowDestructive: o.AllowDestructive, messages: o.Messages,
 		reboot: o.Reboot, wipeHook: o.Wipe, interfaces: o.Interfaces,
 		queueSig:   make(chan struct{}, 1),
 		checkInSig: make(chan struct{}, 1),
 		revokedSig: make(chan struct{}, 1),
+
+		directorySig: make(chan struct{}, 1),
 	}
 	if a.root == "" {
 		a.root = "/"
@@ -233,6 +253,9 @@ type Status struct {
 	Disabled        bool          `json:"disabled"`
 	DisabledReason  string        `json:"disabled_reason,omitempty"`
 	PendingResults  int           `json:"pending_results"` // results not yet accepted by the server
+	// Contacts and Files count the company directory the agent holds.
+	Contacts int `json:"contacts"`
+	Files    int `json:"files"`
 }
 
 // Status reads the enrollment from the state folder. An agent that is not
@@ -249,7 +272,7 @@ func (a *Agent) Status() (Status, error) {
 		Server: st.Server, DeviceID: st.DeviceID, SupportID: st.SupportID,
 		Ownership: st.Ownership, Name: st.Name, EnrolledAt: st.EnrolledAt, LastCheckIn: st.LastCheckIn,
 		CheckInInterval: st.interval(), Revoked: st.Revoked, Disabled: st.Disabled, DisabledReason: st.DisabledReason,
-		PendingResults: len(st.Pending),
+		PendingResults: len(st.Pending), Contacts: len(st.Contacts), Files: len(st.Manifest),
 	}, nil
 }
 

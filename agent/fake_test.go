@@ -59,6 +59,7 @@ type fakeServer struct {
 	checkInCmds []protocol.Command
 	onResult    func(id string) // runs before a result is recorded
 	delivered   map[string]protocol.Command
+	directory   directoryFixture
 
 	pendingSig chan struct{}                // pulsed when commands are queued
 	checkIns   chan protocol.CheckInRequest // every accepted check-in
@@ -82,6 +83,8 @@ func newFakeServer(t *testing.T) *fakeServer {
 	mux.HandleFunc("POST "+protocol.PathCommandResult, f.auth(f.result))
 	mux.HandleFunc("POST "+protocol.PathCredential, f.auth(f.rotate))
 	mux.HandleFunc("GET "+protocol.PathPush, f.auth(f.pushHandler))
+	mux.HandleFunc("GET "+protocol.PathDirectory, f.auth(f.directoryHandler))
+	mux.HandleFunc("GET "+protocol.PathFileDownload, f.auth(f.fileHandler))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -155,6 +158,7 @@ func (f *fakeServer) checkIn(w http.ResponseWriter, r *http.Request) {
 	resp := protocol.CheckInResponse{
 		CheckInIntervalSeconds: 3600, AgentEnabled: f.agentOff == "", DisabledReason: f.agentOff,
 		Commands: f.checkInCmds, Refused: f.refuse, ServerTime: time.Now().Add(f.skew),
+		DirectoryVersion: f.directory.resp.Version,
 	}
 	f.checkInCmds = nil
 	f.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -124,6 +125,11 @@ func (a *Agent) holdPush(ctx context.Context) (connected bool, err error) {
 		case protocol.PushPoke:
 			a.log.Debug("poked: checking in")
 			a.requestCheckIn()
+		case protocol.PushRefresh:
+			if slices.Contains(msg.Refresh, protocol.RefreshDirectory) {
+				a.log.Debug("the company directory changed: fetching it")
+				a.requestDirectory()
+			}
 		default:
 			a.log.Debug("ignoring an unknown push message", "type", msg.Type)
 		}

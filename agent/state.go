@@ -68,6 +68,13 @@ type state struct {
 	Pending []pendingResult `json:"pending,omitempty"`
 	// Wipe is the ID of a wipe under way: after a crash, Run finishes it.
 	Wipe string `json:"wipe,omitempty"`
+
+	// The company directory (see directory.go): the version held, the
+	// contacts and file manifest, and the files written to the files folder.
+	DirectoryVersion string                      `json:"directory_version,omitempty"`
+	Contacts         []protocol.DirectoryContact `json:"contacts,omitempty"`
+	Manifest         []protocol.DirectoryFile    `json:"manifest,omitempty"`
+	Held             []heldFile                  `json:"held_files,omitempty"`
 }
 
 // seenCommand is a command the agent will not act on again.
@@ -107,6 +114,7 @@ func (s *state) clone() *state {
 	c.Apps = slices.Clone(s.Apps)
 	c.Seen = slices.Clone(s.Seen)
 	c.Pending = slices.Clone(s.Pending)
+	c.Contacts, c.Manifest, c.Held = slices.Clone(s.Contacts), slices.Clone(s.Manifest), slices.Clone(s.Held)
 	return &c
 }
 

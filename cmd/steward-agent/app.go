@@ -49,7 +49,7 @@ const usage = `steward-agent is Steward's device agent for Linux.
 
 Usage:
   steward-agent enroll --server URL --code CODE [--ownership company|personal] [--name NAME] [--force]
-  steward-agent run [--allow-destructive] [--cache-dir DIR]
+  steward-agent run [--allow-destructive] [--cache-dir DIR] [--files-dir DIR]
   steward-agent status [--json]
   steward-agent rotate
   steward-agent version
@@ -293,24 +293,27 @@ func (a *app) enroll(ctx context.Context, args []string) error {
 }
 
 func (a *app) runAgent(ctx context.Context, args []string) error {
-	f := a.flags("run", "[--allow-destructive] [--cache-dir DIR]")
-	var cacheDir string
+	f := a.flags("run", "[--allow-destructive] [--cache-dir DIR] [--files-dir DIR]")
+	var cacheDir, filesDir string
 	var destructive bool
 	if err := f.boolean(&destructive, "allow-destructive", "let the server reboot this device and wipe the agent's data"); err != nil {
 		return err
 	}
 	f.str(&cacheDir, "cache-dir", "", "a folder dedicated to the agent whose <package> subfolders clear_app_cache empties")
+	f.str(&filesDir, "files-dir", "", "a folder dedicated to the agent where the files shared with this device are downloaded (without it, only their list is kept)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if cacheDir != "" && !filepath.IsAbs(cacheDir) {
-		abs, err := filepath.Abs(cacheDir)
-		if err != nil {
-			return err
+	for _, dir := range []*string{&cacheDir, &filesDir} {
+		if *dir != "" && !filepath.IsAbs(*dir) {
+			abs, err := filepath.Abs(*dir)
+			if err != nil {
+				return err
+			}
+			*dir = abs
 		}
-		cacheDir = abs
 	}
-	ag, err := f.newAgent(agent.Options{AllowDestructive: destructive, CacheDir: cacheDir, Messages: a.stdout})
+	ag, err := f.newAgent(agent.Options{AllowDestructive: destructive, CacheDir: cacheDir, FilesDir: filesDir, Messages: a.stdout})
 	if err != nil {
 		return err
 	}
@@ -391,6 +394,7 @@ func (a *app) status(args []string) error {
 	if st.PendingResults > 0 {
 		fmt.Fprintf(w, "Pending:       %d results not yet reported\n", st.PendingResults)
 	}
+	fmt.Fprintf(w, "Directory:     %d contacts, %d files\n", st.Contacts, st.Files)
 	return nil
 }
 
