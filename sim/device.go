@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -53,9 +54,11 @@ type device struct {
 	ping     *time.Timer        // next ping of conn
 	dropPoll context.CancelFunc // ends the long poll in flight
 	priv     privacyState       // location and browsing (privacy.go)
+	dir      directory          // the company directory held (directory.go)
 
 	exec    sync.Mutex // one command at a time, as an agent does
 	checkMu sync.Mutex // one check-in at a time
+	dirMu   sync.Mutex // one directory sync at a time
 }
 
 // seenCmd is a command a device took, kept until its expiry so that a
@@ -172,7 +175,7 @@ func (d *device) stop(reason string) {
 		return
 	}
 	wasEnrolled := d.cred != ""
-	d.stopped, d.cred = true, ""
+	d.stopped, d.cred, d.dir = true, "", directory{} // a reset device holds nothing
 	if d.timer != nil {
 		d.timer.Stop()
 	}
@@ -282,6 +285,9 @@ func (d *device) checkIn(ctx context.Context) error {
 	d.f.c.refusals.Add(int64(len(resp.Refused)))
 	d.receive(resp.Commands)
 	d.privacy(ctx, resp.Privacy)
+	if resp.DirectoryVersion != d.directoryVersion() {
+		d.syncDirectory(ctx)
+	}
 	return nil
 }
 
@@ -579,6 +585,10 @@ func (d *device) readPush(ctx context.Context, conn *websocket.Conn) error {
 			}
 		case protocol.PushPoke:
 			d.due()
+		case protocol.PushRefresh:
+			if slices.Contains(m.Refresh, protocol.RefreshDirectory) {
+				d.syncDirectory(ctx)
+			}
 		} // other types are for later agents
 	}
 }

@@ -41,6 +41,13 @@ type Stats struct {
 	AppDownloads     int64 // APKs downloaded whose SHA-256 matched the command's
 	AppDownloadBytes int64 // their bytes
 	AppDownloadsBad  int64 // APKs downloaded whose SHA-256 did not match
+
+	DirectoryFetches     int64 // company directories fetched (200)
+	DirectoryNotModified int64 // conditional fetches answered 304
+	FileDownloads        int64 // shared files downloaded whose SHA-256 matched the manifest
+	FileDownloadBytes    int64 // their bytes
+	FileDownloadsBad     int64 // shared files whose size or SHA-256 did not match
+	FilesRemoved         int64 // shared files dropped because the directory no longer listed them
 }
 
 type counters struct {
@@ -51,6 +58,9 @@ type counters struct {
 	succeeded, failed, unsupported, gone, requestErrors atomic.Int64
 	consents, points, visits, privacyRefused            atomic.Int64
 	downloads, downloadBytes, downloadsBad              atomic.Int64
+	directoryFetches, directoryNotModified              atomic.Int64
+	fileDownloads, fileDownloadBytes, fileDownloadsBad  atomic.Int64
+	filesRemoved                                        atomic.Int64
 }
 
 // Stats returns the fleet's counters now.
@@ -66,6 +76,9 @@ func (f *Fleet) Stats() Stats {
 		CommandsUnsupported: c.unsupported.Load(), CommandsGone: c.gone.Load(), RequestErrors: c.requestErrors.Load(),
 		Consents: c.consents.Load(), PointsSent: c.points.Load(), VisitsSent: c.visits.Load(), PrivacyRefused: c.privacyRefused.Load(),
 		AppDownloads: c.downloads.Load(), AppDownloadBytes: c.downloadBytes.Load(), AppDownloadsBad: c.downloadsBad.Load(),
+		DirectoryFetches: c.directoryFetches.Load(), DirectoryNotModified: c.directoryNotModified.Load(),
+		FileDownloads: c.fileDownloads.Load(), FileDownloadBytes: c.fileDownloadBytes.Load(), FileDownloadsBad: c.fileDownloadsBad.Load(),
+		FilesRemoved: c.filesRemoved.Load(),
 	}
 }
 
