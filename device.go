@@ -50,6 +50,8 @@ type Device struct {
 	Online           bool       `json:"online"` // live connection, or seen within two check-in intervals
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
+	FolderID         string     `json:"folder_id,omitempty"` // the folder it sits in, if any
+	GroupIDs         []string   `json:"group_ids,omitempty"` // its groups, sorted; filled on the read of one device
 
 	// DirectoryVersion is the version of the contacts and files the device
 	// should hold ("" for none); see Contact.
@@ -128,6 +130,8 @@ type DeviceFilter struct {
 	Online    *bool     `json:"online,omitempty"`
 	After     string    `json:"-"` // page after this ID
 	Limit     int       `json:"-"`
+	FolderID  string    `json:"folder_id,omitempty"` // in this folder
+	GroupID   string    `json:"group_id,omitempty"`  // in this group
 }
 
 // ActivationCode lets devices enroll into a client account. Each successful

@@ -95,7 +95,7 @@ func (m *Membership) Covers(t Target) bool {
 // DirectoryStore keeps folders, groups and which devices sit in them. Scope
 // checks are the service's job.
 type DirectoryStore interface {
-	InsertFolder(ctx context.Context, f *Folder) error         // ECONFLICT on a taken name in the account
+	InsertFolder(ctx context.Context, f *Folder) error          // ECONFLICT on a taken name in the account
 	FolderByID(ctx context.Context, id string) (*Folder, error) // ENOTFOUND
 	// ListFolders lists an account's folders by name.
 	ListFolders(ctx context.Context, accountID string) ([]*Folder, error)

@@ -23,6 +23,7 @@ type Store interface {
 	RetentionStore
 	AppStore
 	DirectoryStore
+	KeyStore
 	ContactStore
 	SharedFileStore
 	DirectoryVersionStore

@@ -31,6 +31,8 @@ func (c *Client) DevicesPage(ctx context.Context, f steward.DeviceFilter) (*Page
 	setIf(q, "q", f.Query)
 	setIf(q, "ownership", string(f.Ownership))
 	setIf(q, "os_version", f.OSVersion)
+	setIf(q, "folder_id", f.FolderID)
+	setIf(q, "group_id", f.GroupID)
 	setIf(q, "after", f.After)
 	setInt(q, "limit", f.Limit)
 	if f.Online != nil {

@@ -2,224 +2,184 @@ package client
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 
 	"github.com/stewardmdm/steward"
 )
 
-// Shared contacts and files: the company directory pushed to devices.
-
-// ContactCreate is a new shared contact: a name and an email address or a
-// phone number, with the targets whose devices receive it.
-type ContactCreate struct {
-	AccountID string           `json:"-"` // the owner; empty for the caller's own account
-	Name      string           `json:"name"`
-	Email     string           `json:"email,omitempty"`
-	Phone     string           `json:"phone,omitempty"`
-	Note      string           `json:"note,omitempty"`
-	Targets   []steward.Target `json:"targets,omitempty"`
+// FolderCreate is a new folder of a client account.
+type FolderCreate struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 }
 
-// ContactUpdate changes the fields that are not nil; Targets replaces the list.
-type ContactUpdate struct {
-	Name    *string           `json:"name,omitempty"`
-	Email   *string           `json:"email,omitempty"`
-	Phone   *string           `json:"phone,omitempty"`
-	Note    *string           `json:"note,omitempty"`
-	Targets *[]steward.Target `json:"targets,omitempty"`
+// FolderUpdate changes a folder; a nil field is left as it is.
+type FolderUpdate struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
 }
 
-// FileUpload describes a shared file to upload; its content is streamed.
-type FileUpload struct {
-	AccountID   string // the owner; empty for the caller's own account
-	Name        string // the file's name, such as handbook.pdf
-	ContentType string // empty: guessed by the server from the name or content
-	Description string
-	Targets     []steward.Target
+// GroupCreate is a new group of a client account. Between two groups of a
+// device that set one setting differently, the higher Priority (0–1000)
+// wins, then the name that sorts first.
+type GroupCreate struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Priority    int    `json:"priority,omitempty"`
 }
 
-// FileUpdate changes the fields that are not nil; Targets replaces the list.
-type FileUpdate struct {
-	Description *string           `json:"description,omitempty"`
-	Targets     *[]steward.Target `json:"targets,omitempty"`
+// GroupUpdate changes a group; a nil field is left as it is.
+type GroupUpdate struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Priority    *int    `json:"priority,omitempty"`
 }
 
-// Contacts lists an account's shared contacts (the caller's when accountID
-// is empty), by name. ENOTFOUND.
-func (c *Client) Contacts(ctx context.Context, accountID string) ([]*steward.Contact, error) {
-	const op = "list contacts"
-	p, err := c.accountID(ctx, op, accountID)
+type deviceIDs struct {
+	DeviceIDs []string `json:"device_ids"`
+}
+
+// Folders lists a client account's (default: the caller's) folders by name, with their device
+// counts. ENOTFOUND.
+func (c *Client) Folders(ctx context.Context, accountID string) ([]*steward.Folder, error) {
+	p, err := c.accountID(ctx, "list folders", accountID)
 	if err != nil {
 		return nil, err
 	}
-	var l Page[*steward.Contact]
-	if err := c.do(ctx, request{op: op, method: "GET", path: "/accounts/" + p + "/contacts"}, &l); err != nil {
+	var l Page[*steward.Folder]
+	if err := c.do(ctx, request{op: "list folders", method: "GET", path: "/accounts/" + p + "/folders"}, &l); err != nil {
 		return nil, err
 	}
 	return l.Items, nil
 }
 
-// CreateContact creates a shared contact; the devices its targets cover
-// receive it. EINVALID (the field named), EFORBIDDEN, ENOTFOUND, ECONFLICT.
-func (c *Client) CreateContact(ctx context.Context, in ContactCreate) (*steward.Contact, error) {
-	const op = "create contact"
-	p, err := c.accountID(ctx, op, in.AccountID)
+// CreateFolder creates a folder in a client account (default: the caller's). EINVALID, ECONFLICT
+// (a taken name), EFORBIDDEN, ENOTFOUND.
+func (c *Client) CreateFolder(ctx context.Context, accountID string, in FolderCreate) (*steward.Folder, error) {
+	p, err := c.accountID(ctx, "create folder", accountID)
 	if err != nil {
 		return nil, err
 	}
-	var out steward.Contact
-	if err := c.do(ctx, request{op: op, method: "POST", path: "/accounts/" + p + "/contacts", body: in}, &out); err != nil {
+	var f steward.Folder
+	if err := c.do(ctx, request{op: "create folder", method: "POST", path: "/accounts/" + p + "/folders", body: in}, &f); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &f, nil
 }
 
-// Contact returns a shared contact. ENOTFOUND.
-func (c *Client) Contact(ctx context.Context, id string) (*steward.Contact, error) {
-	p, err := pathID("contact", id)
+// folderCall sends a request about one folder and decodes the folder it answers with.
+func (c *Client) folderCall(ctx context.Context, op, method, id, sub string, body any) (*steward.Folder, error) {
+	p, err := pathID("folder", id)
 	if err != nil {
 		return nil, err
 	}
-	var out steward.Contact
-	if err := c.do(ctx, request{op: "get contact", method: "GET", path: "/contacts/" + p}, &out); err != nil {
+	var f steward.Folder
+	if err := c.do(ctx, request{op: op, method: method, path: "/folders/" + p + sub, body: body}, &f); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &f, nil
 }
 
-// UpdateContact edits a shared contact. EINVALID, EFORBIDDEN, ENOTFOUND.
-func (c *Client) UpdateContact(ctx context.Context, id string, in ContactUpdate) (*steward.Contact, error) {
-	p, err := pathID("contact", id)
-	if err != nil {
-		return nil, err
-	}
-	var out steward.Contact
-	if err := c.do(ctx, request{op: "update contact", method: "PATCH", path: "/contacts/" + p, body: in}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+// Folder returns a folder with its device count. ENOTFOUND.
+func (c *Client) Folder(ctx context.Context, id string) (*steward.Folder, error) {
+	return c.folderCall(ctx, "get folder", "GET", id, "", nil)
 }
 
-// DeleteContact deletes a shared contact; devices remove their copy.
-// EFORBIDDEN, ENOTFOUND.
-func (c *Client) DeleteContact(ctx context.Context, id string) error {
-	p, err := pathID("contact", id)
+// UpdateFolder renames a folder or changes its description. EINVALID,
+// ECONFLICT, EFORBIDDEN, ENOTFOUND.
+func (c *Client) UpdateFolder(ctx context.Context, id string, in FolderUpdate) (*steward.Folder, error) {
+	return c.folderCall(ctx, "update folder", "PATCH", id, "", in)
+}
+
+// DeleteFolder deletes a folder; its devices are left in none. EFORBIDDEN, ENOTFOUND.
+func (c *Client) DeleteFolder(ctx context.Context, id string) error {
+	p, err := pathID("folder", id)
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, request{op: "delete contact", method: "DELETE", path: "/contacts/" + p}, nil)
+	return c.do(ctx, request{op: "delete folder", method: "DELETE", path: "/folders/" + p}, nil)
 }
 
-// Files lists an account's shared files (the caller's when accountID is
-// empty), by name. ENOTFOUND.
-func (c *Client) Files(ctx context.Context, accountID string) ([]*steward.SharedFile, error) {
-	const op = "list files"
-	p, err := c.accountID(ctx, op, accountID)
+// MoveToFolder moves devices of the folder's account into it; all or
+// nothing. EINVALID, EFORBIDDEN, ENOTFOUND (naming a device not there).
+func (c *Client) MoveToFolder(ctx context.Context, id string, devices []string) (*steward.Folder, error) {
+	return c.folderCall(ctx, "move devices to folder", "POST", id, "/devices", deviceIDs{devices})
+}
+
+// RemoveFromFolder takes devices out of a folder; all or nothing.
+// EINVALID, EFORBIDDEN, ENOTFOUND.
+func (c *Client) RemoveFromFolder(ctx context.Context, id string, devices []string) (*steward.Folder, error) {
+	return c.folderCall(ctx, "remove devices from folder", "POST", id, "/devices/remove", deviceIDs{devices})
+}
+
+// Groups lists a client account's (default: the caller's) groups by name, with their device
+// counts. ENOTFOUND.
+func (c *Client) Groups(ctx context.Context, accountID string) ([]*steward.Group, error) {
+	p, err := c.accountID(ctx, "list groups", accountID)
 	if err != nil {
 		return nil, err
 	}
-	var l Page[*steward.SharedFile]
-	if err := c.do(ctx, request{op: op, method: "GET", path: "/accounts/" + p + "/files"}, &l); err != nil {
+	var l Page[*steward.Group]
+	if err := c.do(ctx, request{op: "list groups", method: "GET", path: "/accounts/" + p + "/groups"}, &l); err != nil {
 		return nil, err
 	}
 	return l.Items, nil
 }
 
-// UploadFile streams body as a shared file; the devices its targets cover
-// receive it. EINVALID (the field named), ETOOLARGE, EFORBIDDEN, ENOTFOUND,
-// ECONFLICT (a name the account has).
-func (c *Client) UploadFile(ctx context.Context, in FileUpload, body io.Reader) (*steward.SharedFile, error) {
-	const op = "upload file"
-	p, err := c.accountID(ctx, op, in.AccountID)
+// CreateGroup creates a group in a client account (default: the caller's). EINVALID, ECONFLICT
+// (a taken name), EFORBIDDEN, ENOTFOUND.
+func (c *Client) CreateGroup(ctx context.Context, accountID string, in GroupCreate) (*steward.Group, error) {
+	p, err := c.accountID(ctx, "create group", accountID)
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	setIf(q, "name", in.Name)
-	setIf(q, "description", in.Description)
-	for _, t := range in.Targets {
-		q.Add("target", string(t.Kind)+":"+t.ID)
-	}
-	ct := in.ContentType
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	var out steward.SharedFile
-	if err := c.do(ctx, request{op: op, method: "POST", path: "/accounts/" + p + "/files", query: q, raw: body, contentType: ct}, &out); err != nil {
+	var g steward.Group
+	if err := c.do(ctx, request{op: "create group", method: "POST", path: "/accounts/" + p + "/groups", body: in}, &g); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &g, nil
 }
 
-// File returns a shared file's record. ENOTFOUND.
-func (c *Client) File(ctx context.Context, id string) (*steward.SharedFile, error) {
-	p, err := pathID("file", id)
+// groupCall sends a request about one group and decodes the group it answers with.
+func (c *Client) groupCall(ctx context.Context, op, method, id, sub string, body any) (*steward.Group, error) {
+	p, err := pathID("group", id)
 	if err != nil {
 		return nil, err
 	}
-	var out steward.SharedFile
-	if err := c.do(ctx, request{op: "get file", method: "GET", path: "/files/" + p}, &out); err != nil {
+	var g steward.Group
+	if err := c.do(ctx, request{op: op, method: method, path: "/groups/" + p + sub, body: body}, &g); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &g, nil
 }
 
-// UpdateFile edits a shared file's description or targets. EINVALID,
-// EFORBIDDEN, ENOTFOUND.
-func (c *Client) UpdateFile(ctx context.Context, id string, in FileUpdate) (*steward.SharedFile, error) {
-	p, err := pathID("file", id)
-	if err != nil {
-		return nil, err
-	}
-	var out steward.SharedFile
-	if err := c.do(ctx, request{op: "update file", method: "PATCH", path: "/files/" + p, body: in}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+// Group returns a group with its device count. ENOTFOUND.
+func (c *Client) Group(ctx context.Context, id string) (*steward.Group, error) {
+	return c.groupCall(ctx, "get group", "GET", id, "", nil)
 }
 
-// DeleteFile deletes a shared file and its content; devices remove their
-// copy. EFORBIDDEN, ENOTFOUND.
-func (c *Client) DeleteFile(ctx context.Context, id string) error {
-	p, err := pathID("file", id)
+// UpdateGroup renames a group or changes its description or priority.
+// EINVALID, ECONFLICT, EFORBIDDEN, ENOTFOUND.
+func (c *Client) UpdateGroup(ctx context.Context, id string, in GroupUpdate) (*steward.Group, error) {
+	return c.groupCall(ctx, "update group", "PATCH", id, "", in)
+}
+
+// DeleteGroup deletes a group; its devices leave it. EFORBIDDEN, ENOTFOUND.
+func (c *Client) DeleteGroup(ctx context.Context, id string) error {
+	p, err := pathID("group", id)
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, request{op: "delete file", method: "DELETE", path: "/files/" + p}, nil)
+	return c.do(ctx, request{op: "delete group", method: "DELETE", path: "/groups/" + p}, nil)
 }
 
-// DownloadFile writes a shared file's content to w and returns the number
-// of bytes written. ENOTFOUND.
-func (c *Client) DownloadFile(ctx context.Context, id string, w io.Writer) (int64, error) {
-	p, err := pathID("file", id)
-	if err != nil {
-		return 0, err
-	}
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base.String()+"/api/v1/files/"+p+"/download", nil)
-	if err != nil {
-		return 0, fmt.Errorf("download file: %w", err)
-	}
-	if c.userAgent != "" {
-		req.Header.Set("User-Agent", c.userAgent)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("download file: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		data, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-		return 0, responseError("download file", res, data)
-	}
-	n, err := io.Copy(w, res.Body)
-	if err != nil {
-		return n, fmt.Errorf("download file: %w", err)
-	}
-	return n, nil
+// AddToGroup adds devices of the group's account to it; all or nothing.
+// EINVALID, EFORBIDDEN, ENOTFOUND (naming a device not there).
+func (c *Client) AddToGroup(ctx context.Context, id string, devices []string) (*steward.Group, error) {
+	return c.groupCall(ctx, "add devices to group", "POST", id, "/devices", deviceIDs{devices})
+}
+
+// RemoveFromGroup removes devices from a group; all or nothing. EINVALID,
+// EFORBIDDEN, ENOTFOUND.
+func (c *Client) RemoveFromGroup(ctx context.Context, id string, devices []string) (*steward.Group, error) {
+	return c.groupCall(ctx, "remove devices from group", "POST", id, "/devices/remove", deviceIDs{devices})
 }

@@ -54,9 +54,8 @@ func TestDirectoryReachesSimulatedFleet(t *testing.T) {
 	if err != nil || len(devices) != n {
 		t.Fatalf("devices: %d (%v)", len(devices), err)
 	}
-	now := time.Now()
-	group := &steward.Group{ID: steward.NewID(now), AccountID: c.ID, Name: "Drivers", CreatedAt: now, UpdatedAt: now}
-	if err := s.DB.InsertGroup(ctx, group); err != nil {
+	group, err := svc.CreateGroup(admin, c.ID, service.GroupCreate{Name: "Drivers"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	inGroup := map[string]bool{}
@@ -65,7 +64,7 @@ func TestDirectoryReachesSimulatedFleet(t *testing.T) {
 		inGroup[d.ID] = true
 		members = append(members, d.ID)
 	}
-	if err := s.DB.AddDevicesToGroup(ctx, group.ID, members); err != nil {
+	if _, err := svc.AddToGroup(admin, group.ID, members); err != nil {
 		t.Fatal(err)
 	}
 

@@ -85,6 +85,14 @@ var operational = []OperationalGroup{
 			"groups.id", "groups.account_id", "groups.name", "groups.description", "groups.priority", "groups.created_at",
 			"groups.updated_at", "device_groups.group_id", "device_groups.device_id", "devices.folder_id",
 		}},
+	{Reason: "Operational security material, not personal data: each account's data key for the secrets in its " +
+		"policies (Wi-Fi passwords, private keys), stored only wrapped (encrypted) by a master key kept outside the " +
+		"database, with the master key's ID, the key's version and when it was made and last re-wrapped. It names " +
+		"nobody and reveals nothing without the master key; it is kept as long as its account.",
+		Columns: []string{
+			"account_keys.account_id", "account_keys.version", "account_keys.wrapped_key", "account_keys.master_key_id",
+			"account_keys.created_at", "account_keys.rotated_at",
+		}},
 	{Reason: "Shared contacts and files: their identifiers, owners and targets (references to accounts, folders, groups and " +
 		"devices), who created them, their timestamps, and each device's directory version (a hash of what it should hold). " +
 		"The personal fields are in directory.contacts and directory.files; these go with their rows.",

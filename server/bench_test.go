@@ -23,7 +23,7 @@ func benchServer(b *testing.B, db *store.DB) (url, token, reseller string) {
 	b.Helper()
 	ctx := context.Background()
 	s, err := server.NewWithStore(ctx, server.Config{AdminEmail: "admin@example.com", AdminPassword: "a-long-password-1",
-		Logger: testutil.Logger(), NoJobs: true}, db)
+		Logger: testutil.Logger(), NoJobs: true, DataDir: b.TempDir()}, db)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/stewardmdm/steward/http/console"
 	"github.com/stewardmdm/steward/http/deviceapi"
 	"github.com/stewardmdm/steward/jobs"
+	"github.com/stewardmdm/steward/keyring"
 	"github.com/stewardmdm/steward/mail"
 	"github.com/stewardmdm/steward/openapi"
 	"github.com/stewardmdm/steward/service"
@@ -57,6 +58,12 @@ type Config struct {
 	Inspector steward.APKInspector
 	// Scanner is the antivirus (clamd); nil: static checks only.
 	Scanner steward.VirusScanner
+	// MasterKeyFile holds the master keys that wrap the accounts' data keys
+	// (see docs/secrets.md); MasterKey holds them directly
+	// (STEWARD_MASTER_KEY). With neither, the key file in DataDir is used,
+	// generated on first start.
+	MasterKeyFile string
+	MasterKey     string
 	// MaxFileSize bounds a shared file's upload in bytes (default
 	// service.MaxFileSizeDefault).
 	MaxFileSize int64
@@ -72,6 +79,9 @@ type Server struct {
 	Scheduler *jobs.Scheduler
 	devices   *deviceapi.API
 	logger    *slog.Logger
+
+	// Sealer keeps the accounts' secrets encrypted at rest.
+	Sealer *keyring.Keyring
 }
 
 // New opens the store (applying migrations), creates the first platform
@@ -151,9 +161,17 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	sealer, err := NewKeyring(cfg, db)
+	if err != nil {
+		return nil, err
+	}
+	if err := sealer.Check(ctx); err != nil {
+		return nil, fmt.Errorf("refusing to start: %w", err)
+	}
+	cfg.Logger.Info("secrets at rest are protected by the configured master keys", "current", sealer.CurrentMasterKeyID())
 	svc, err := service.New(service.Options{Store: db, Clock: cfg.Clock, Logger: cfg.Logger,
 		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL, SingleNode: db.Dialect() == store.SQLite,
-		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs, MaxFileSize: cfg.MaxFileSize})
+		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs, Sealer: sealer, MaxFileSize: cfg.MaxFileSize})
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +203,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, DB: db, Service: svc, API: api, devices: dev, logger: cfg.Logger}
+	s := &Server{cfg: cfg, DB: db, Service: svc, API: api, Sealer: sealer, devices: dev, logger: cfg.Logger}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -249,6 +267,23 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	sched.Add(jobs.Job{Name: "privacy.retention", Every: service.RetentionEvery, Run: svc.SweepRetention})
 	s.Scheduler = sched
 	return s, nil
+}
+
+// NewKeyring returns the keyring of cfg's master keys over db: from
+// MasterKeyFile, else MasterKey, else the key file in DataDir (generated
+// when missing). It does not check the database's keys (Keyring.Check does).
+func NewKeyring(cfg Config, db *store.DB) (*keyring.Keyring, error) {
+	if cfg.Logger == nil {
+		return nil, errors.New("server: nil logger")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = steward.SystemClock{}
+	}
+	keys, err := keyring.LoadMasterKeys(keyring.Source{File: cfg.MasterKeyFile, Text: cfg.MasterKey, DataDir: cfg.DataDir}, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	return keyring.New(keyring.Options{Store: db, MasterKeys: keys, Clock: cfg.Clock, Logger: cfg.Logger})
 }
 
 // instrument counts requests and their latency by the matched route.

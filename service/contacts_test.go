@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/blobstore"
@@ -388,5 +389,87 @@ func TestCleanFileName(t *testing.T) {
 	for _, in := range []string{"", "..", "/", "dir/", strings.Repeat("é", 128), "\xff"} {
 		_, err := service.CleanFileName(in)
 		wantCode(t, err, steward.EINVALID, "name")
+	}
+}
+
+// TestDirectoryFollowsMembership: a device added to a group gets what the
+// group is sent, and a connected one is pushed a refresh once the change
+// commits; taken out of the group, or when the group is deleted, it loses
+// it again; a new device enrolled into a targeted account holds the
+// account's contacts from its first check-in.
+func TestDirectoryFollowsMembership(t *testing.T) {
+	runDirectory(t, func(t *testing.T, e *dirEnv) {
+		w := e.world(t)
+		dev := e.device(t, w.C1, "driver")
+		sink := &recordingSink{}
+		defer e.svc.RegisterPush(dev.ID, sink)()
+		g, err := e.svc.CreateGroup(w.c1.ctx, w.C1.ID, service.GroupCreate{Name: "Drivers"})
+		must(t, err)
+		_, err = e.svc.CreateContact(w.c1.ctx, service.ContactCreate{Name: "Dispatch", Phone: "+44 20 7946 0100",
+			Targets: []steward.Target{target(steward.TargetGroup, g.ID)}})
+		must(t, err)
+		got, v := e.directory(t, dev)
+		diff(t, "before joining the group", contactNames(got), []string(nil))
+
+		_, err = e.svc.AddToGroup(w.c1.ctx, g.ID, []string{dev.ID})
+		must(t, err)
+		got, joined := e.directory(t, dev)
+		diff(t, "after joining the group", contactNames(got), []string{"Dispatch"})
+		if joined == v {
+			t.Error("joining the group did not change the version")
+		}
+		waitUntil(t, "a refresh push after joining", func() bool { return refreshCount(sink) == 1 })
+
+		_, err = e.svc.RemoveFromGroup(w.c1.ctx, g.ID, []string{dev.ID})
+		must(t, err)
+		got, _ = e.directory(t, dev)
+		diff(t, "after leaving the group", contactNames(got), []string(nil))
+		waitUntil(t, "a refresh push after leaving", func() bool { return refreshCount(sink) == 2 })
+
+		_, err = e.svc.AddToGroup(w.c1.ctx, g.ID, []string{dev.ID})
+		must(t, err)
+		must(t, e.svc.DeleteGroup(w.c1.ctx, g.ID))
+		got, _ = e.directory(t, dev)
+		diff(t, "after the group's deletion", contactNames(got), []string(nil))
+
+		// Enrollment: the account's contact is there at the first check-in.
+		_, err = e.svc.CreateContact(w.c1.ctx, service.ContactCreate{Name: "Front desk", Phone: "0800 100 200",
+			Targets: []steward.Target{target(steward.TargetAccount, w.C1.ID)}})
+		must(t, err)
+		code, err := e.svc.CreateActivationCode(w.admin.ctx, service.ActivationCodeCreate{AccountID: w.C1.ID, Seats: 1})
+		must(t, err)
+		enr, _, err := e.svc.Enroll(e.ctx, &protocol.EnrollRequest{Protocol: 1, ActivationCode: code.Code, Ownership: "company",
+			Platform: "android", Hardware: protocol.Hardware{ID: "hw-new"}}, "192.0.2.9")
+		must(t, err)
+		res, err := e.svc.CheckIn(e.ctx, &service.Device{ID: enr.DeviceID, AccountID: w.C1.ID}, &protocol.CheckInRequest{Protocol: 1}, "192.0.2.9")
+		must(t, err)
+		if res.DirectoryVersion == "" {
+			t.Error("a device enrolled into a targeted account has no directory version at its first check-in")
+		}
+	})
+}
+
+func refreshCount(r *recordingSink) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, m := range r.msgs {
+		if m.Type == protocol.PushRefresh {
+			n++
+		}
+	}
+	return n
+}
+
+// waitUntil waits a few seconds for cond, for what happens on a goroutine
+// of the service's own.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

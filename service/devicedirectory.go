@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -33,7 +34,8 @@ func (s *Service) refreshDirectories(ctx context.Context, targets []steward.Targ
 	if err != nil {
 		return nil, err
 	}
-	return s.recomputeDirectories(ctx, ids)
+	changed, err := s.recomputeDirectories(ctx, ids)
+	return slices.Sorted(maps.Keys(changed)), err
 }
 
 // devicesCovered lists the devices any of the targets covers, in ID order.
@@ -64,10 +66,10 @@ func (s *Service) devicesCovered(ctx context.Context, targets []steward.Target) 
 }
 
 // recomputeDirectories computes the directory version of each device,
-// writes those that changed and returns their IDs. It locks the devices'
-// versions first, so that two changes computing the same devices' versions
-// take turns and the later sees the earlier's result.
-func (s *Service) recomputeDirectories(ctx context.Context, deviceIDs []string) ([]string, error) {
+// writes those that changed and returns them (device ID → new version). It
+// locks the devices' versions first, so that two changes computing the same
+// devices' versions take turns and the later sees the earlier's result.
+func (s *Service) recomputeDirectories(ctx context.Context, deviceIDs []string) (map[string]string, error) {
 	if len(deviceIDs) == 0 {
 		return nil, nil
 	}
@@ -77,7 +79,6 @@ func (s *Service) recomputeDirectories(ctx context.Context, deviceIDs []string) 
 	}
 	b := newDirectoryBuilder(s.store)
 	changed := map[string]string{}
-	var ids []string
 	for _, id := range deviceIDs {
 		old, ok := current[id]
 		if !ok {
@@ -95,22 +96,69 @@ func (s *Service) recomputeDirectories(ctx context.Context, deviceIDs []string) 
 		}
 		if d.Version != old {
 			changed[id] = d.Version
-			ids = append(ids, id)
 		}
 	}
 	if err := s.store.SetDirectoryVersions(ctx, changed); err != nil {
 		return nil, err
 	}
-	return ids, nil
+	return changed, nil
 }
 
-// directoryMembershipChanged recomputes the directory versions of devices
-// whose folder, groups or account changed, in the caller's transaction,
-// and returns those whose version changed (for directoryChanged).
-func (s *Service) directoryMembershipChanged(ctx context.Context, deviceIDs []string) ([]string, error) {
+// directoryMembershipChanged recomputes, in the caller's transaction, the
+// directory versions of devices whose folder or groups changed (or that
+// just enrolled), and tells the connected ones once that transaction has
+// ended (see directoryChangedAfter).
+func (s *Service) directoryMembershipChanged(ctx context.Context, deviceIDs []string) error {
 	ids := slices.Clone(deviceIDs)
 	slices.Sort(ids)
-	return s.recomputeDirectories(ctx, slices.Compact(ids))
+	changed, err := s.recomputeDirectories(ctx, slices.Compact(ids))
+	if err != nil {
+		return err
+	}
+	s.directoryChangedAfter(changed)
+	return nil
+}
+
+// directoryChangedAfter tells the connected devices among changed once
+// the transaction that wrote their new versions has ended, for callers
+// that cannot act after their own commit. recomputeDirectories locked
+// those devices' rows in that transaction (on SQLite, the transaction
+// holds the only writer), so taking the same locks in a transaction of
+// its own waits for it; devices whose version then reads as computed (the
+// change committed) are told.
+func (s *Service) directoryChangedAfter(changed map[string]string) {
+	var connected []string
+	s.hub.mu.RLock()
+	for id := range changed {
+		if s.hub.sinks[id] != nil {
+			connected = append(connected, id)
+		}
+	}
+	s.hub.mu.RUnlock()
+	if len(connected) == 0 {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // not the caller's: it carries its transaction
+		defer cancel()
+		var now map[string]string
+		err := s.store.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			now, err = s.store.LockDirectoryVersions(ctx, connected)
+			return err
+		})
+		if err != nil {
+			s.logger.Warn("directory refresh after a membership change; devices see it at their next check-in", "err", err)
+			return
+		}
+		var tell []string
+		for _, id := range connected {
+			if v, ok := now[id]; ok && v == changed[id] {
+				tell = append(tell, id)
+			}
+		}
+		s.directoryChanged(ctx, tell)
+	}()
 }
 
 // directoryChanged is called once the change committed: cached device rows

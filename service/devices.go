@@ -41,9 +41,18 @@ func (s *Service) markOnline(d *steward.Device) {
 	d.Online = s.Connected(d.ID) || (d.LastSeenAt != nil && s.now().Sub(*d.LastSeenAt) < 2*CheckInInterval)
 }
 
-// Device returns a device in the actor's subtree.
+// Device returns a device in the actor's subtree, with its groups.
 func (s *Service) Device(ctx context.Context, id string) (*steward.Device, error) {
-	return s.reachDevice(ctx, id)
+	d, err := s.reachDevice(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.store.DeviceMembership(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.GroupIDs = m.GroupIDs
+	return d, nil
 }
 
 // Devices lists devices in the actor's subtree (or an account's subtree).

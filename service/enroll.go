@@ -133,9 +133,7 @@ func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 		if err := s.deviceEvent(ctx, d.ID, "enrolled", map[string]any{"ownership": d.Ownership, "code": code.Prefix, "ip": ip}); err != nil {
 			return err
 		}
-		// The contacts and files its account's targets cover reach it at
-		// its first check-in.
-		if _, err := s.directoryMembershipChanged(ctx, []string{d.ID}); err != nil {
+		if err := s.membershipChanged(ctx, []string{d.ID}); err != nil {
 			return err
 		}
 		return s.record(ctx, acc.ID, "device.enroll", "device", d.ID,

@@ -54,6 +54,10 @@ type Options struct {
 	MaxAPKSize int64
 	// TempDir holds uploads while they are inspected (default: the system's).
 	TempDir string
+	// Sealer keeps secrets encrypted at rest (Wi-Fi passwords, private
+	// keys), sealed per account; without it, features that store secrets
+	// must refuse them.
+	Sealer steward.Sealer
 	// MaxFileSize bounds a shared file's upload (default MaxFileSizeDefault).
 	MaxFileSize int64
 }

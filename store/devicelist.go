@@ -23,14 +23,17 @@ const smallSubtree = 2000
 // ListDevices lists the devices of accounts under prefix in ID order,
 // after f.After, at most f.Limit (default 50, at most 500). f.Query matches
 // name, support ID, serial or hardware ID, ignoring case (ASCII case only on
-// SQLite); f.AccountID narrows the subtree to the one rooted at that
+// SQLite); f.FolderID and f.GroupID keep the devices in that folder or
+// group; f.AccountID narrows the subtree to the one rooted at that
 // account (nothing when it is unknown or outside prefix). f.Online is the
 // service's to apply: the store does not know who is connected.
 //
 // A small subtree (fewer than smallSubtree devices in at most as many
 // accounts) is read through its accounts' ranges of devices_account; a
 // large one by walking devices in ID order, which fills a page after a few
-// rows since the subtree holds a fair share of the fleet. A filter by OS version can
+// rows since the subtree holds a fair share of the fleet. A filter by folder
+// or group reads that folder's or group's devices instead (device_groups,
+// devices_folder), whatever the subtree's size. A filter by OS version can
 // use devices_os_version. A text search is a scan of the subtree's devices:
 // "contains" cannot use a B-tree index.
 func (db *DB) ListDevices(ctx context.Context, prefix string, f steward.DeviceFilter) ([]*steward.Device, error) {
@@ -38,11 +41,13 @@ func (db *DB) ListDevices(ctx context.Context, prefix string, f steward.DeviceFi
 	if err != nil || !ok {
 		return nil, err
 	}
-	accounts, err := db.smallSubtreeAccounts(ctx, prefix)
-	if err != nil {
-		return nil, err
+	var accounts []string
+	if f.FolderID == "" && f.GroupID == "" {
+		if accounts, err = db.smallSubtreeAccounts(ctx, prefix); err != nil {
+			return nil, err
+		}
 	}
-	// Both plans check the account path in the final query, so a device of
+	// Every plan checks the account path in the final query, so a device of
 	// an account moved away meanwhile is never listed.
 	where := []string{"a.path LIKE $1"}
 	args := []any{prefix + "%"}
@@ -63,10 +68,27 @@ func (db *DB) ListDevices(ctx context.Context, prefix string, f steward.DeviceFi
 	if f.OSVersion != "" {
 		add("d.os_version = ?", f.OSVersion)
 	}
+	if f.FolderID != "" {
+		add("d.folder_id = ?", f.FolderID)
+	}
 	n := limit(f.Limit, 50, listDevicesMax)
 
 	var q string
-	if accounts != nil {
+	if f.GroupID != "" || f.FolderID != "" {
+		// A group or folder: the IDs of its devices after f.After, from
+		// device_groups' or devices_folder's range, walked in order like
+		// a small subtree's.
+		src := `SELECT id FROM devices WHERE folder_id = $%d AND id > $%d`
+		args = append(args, f.FolderID)
+		if f.GroupID != "" {
+			src = `SELECT device_id FROM device_groups WHERE group_id = $%d AND device_id > $%d`
+			args[len(args)-1] = f.GroupID
+		}
+		args = append(args, f.After, n)
+		q = fmt.Sprintf(`SELECT %s FROM devices d JOIN accounts a ON a.id = d.account_id
+			WHERE d.id IN (`+src+`) AND %s ORDER BY d.id LIMIT $%d`,
+			deviceColumns, len(args)-2, len(args)-1, strings.Join(where, " AND "), len(args))
+	} else if accounts != nil {
 		// Small: the IDs of the subtree's devices after f.After, from its
 		// accounts' ranges of devices_account. SQLite walks that list in
 		// order, fetching rows until the page is full, without a sort.

@@ -30,7 +30,7 @@ const deviceColumns = `d.id, d.account_id, d.support_id, d.name, d.ownership, d.
 	d.manufacturer, d.model, d.serial, d.ip, d.iccid, d.imei, d.phone_number, d.os_version, d.pending_os_update,
 	d.patch_level, d.system_signature, d.battery_level, d.battery_charging, d.battery_health, d.gps_enabled,
 	d.agent_version, d.agent_state, d.uptime_seconds,
-	d.app_count, d.refusals, d.enrolled_at, d.last_seen_at, d.created_at, d.updated_at,
+	d.app_count, d.refusals, d.enrolled_at, d.last_seen_at, d.created_at, d.updated_at, COALESCE(d.folder_id, ''),
 	d.directory_version`
 
 func scanDevice(row scanner) (*steward.Device, error) {
@@ -45,7 +45,7 @@ func scanDevice(row scanner) (*steward.Device, error) {
 		&inv.Manufacturer, &inv.Model, &inv.Serial, &inv.IP, &inv.ICCID, &inv.IMEI, &inv.PhoneNumber, &inv.OSVersion,
 		&inv.PendingOSUpdate, &inv.PatchLevel, &inv.SystemSignature, &battery, &charging, &inv.BatteryHealth, &gps,
 		&inv.AgentVersion, &inv.AgentState, &uptime,
-		&d.AppCount, &d.Refusals, &enrolled, &lastSeen, &created, &updated,
+		&d.AppCount, &d.Refusals, &enrolled, &lastSeen, &created, &updated, &d.FolderID,
 		&d.DirectoryVersion); err != nil {
 		return nil, err
 	}

@@ -34,6 +34,8 @@ Usage:
   steward privacy records [--format markdown|json] [--plain]
                              print the records of processing (GDPR Art. 30), or with
                              --plain what Steward collects, from the data catalog
+  steward keys rotate [flags] re-wrap every account's data key under the current master key
+                             (the first of --master-key-file), online or offline
   steward version            print the version
 
 Run 'steward serve -h' for the flags; each has a STEWARD_* variable.
@@ -108,6 +110,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return demo(ctx, cfg, devices, stdout)
 	case "privacy":
 		return privacyCmd(args[1:], stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "steward", version)
 		return nil
@@ -147,6 +151,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.BaseURL, "base-url", env("BASE_URL", ""), "public URL of the server, for links in mail (STEWARD_BASE_URL)")
 	fs.StringVar(&cfg.SMTP, "smtp", env("SMTP", ""), "SMTP URL smtp://user:pass@host:587?from=addr; empty logs mail instead (STEWARD_SMTP)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("TRUST_PROXY"), "believe X-Forwarded-For from a reverse proxy (STEWARD_TRUST_PROXY)")
+	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", env("MASTER_KEY_FILE", ""), "file of the master keys that protect secrets at rest, one ID:BASE64 a line, the current first; empty: STEWARD_MASTER_KEY, or <data>/master.key, generated on first start (STEWARD_MASTER_KEY_FILE)")
 	fs.StringVar(&cfg.BlobURL, "blob-url", env("BLOB_URL", ""), "where uploaded APKs are kept: a gocloud.dev URL such as s3://bucket?region=…; empty for <data>/blobs (STEWARD_BLOB_URL)")
 	clamd := fs.String("clamd", env("CLAMD", ""), "ClamAV daemon for antivirus scans of uploads: unix:/run/clamav/clamd.ctl or tcp:host:3310; empty for static checks only (STEWARD_CLAMD)")
 	clamdMax := fs.Int64("clamd-stream-max", 0, "clamd's StreamMaxLength in bytes, if known: larger uploads are marked unscannable without sending them (STEWARD_CLAMD_STREAM_MAX)")
@@ -178,6 +183,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout,
 	}
 	cfg.MaxFileSize = *maxFileMiB << 20
 	cfg.AdminEmail, cfg.AdminPassword = getenv("STEWARD_ADMIN_EMAIL"), getenv("STEWARD_ADMIN_PASSWORD")
+	cfg.MasterKey = getenv("STEWARD_MASTER_KEY")
 	// Every upload is parsed and checked; the antivirus scan runs when a
 	// clamd is configured.
 	cfg.Inspector = apk.New(apk.Options{})

@@ -85,7 +85,8 @@ kept in your configuration folder; STEWARD_SERVER and STEWARD_TOKEN override it.
 	root.PersistentFlags().StringVar(&a.server, "server", "", "server URL, e.g. https://mdm.example.com (default $STEWARD_SERVER, then the one you logged in to)")
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "print the server's JSON instead of a table")
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.accountsCmd(), a.creditsCmd(), a.tokensCmd(),
-		a.auditCmd(), a.managersCmd(), a.devicesCmd(), a.commandsCmd(), a.codesCmd(), a.privacyCmd(), a.appsCmd())
+		a.auditCmd(), a.managersCmd(), a.devicesCmd(), a.commandsCmd(), a.codesCmd(), a.privacyCmd(), a.appsCmd(),
+		a.foldersCmd(), a.groupsCmd())
 	root.AddCommand(a.contactsCmd(), a.filesCmd())
 	a.markStart(root)
 	return root

@@ -131,7 +131,7 @@ func (a *app) commandsSendCmd() *cobra.Command {
 		Short: "Send a command to devices, named or selected by a filter",
 		Long: `Send a command to devices: name them with --device (repeat it, or separate
 IDs with commas), or select every device of an account's subtree matching
---query, --ownership, --os and --online (a bulk command).
+--query, --ownership, --os, --online, --folder and --group (a bulk command).
 
 ` + wrap("Types: "+commandTypeNames()+".", 78) + `
 
@@ -144,6 +144,7 @@ device and everything Steward holds about it, and is refused without --yes.`,
 		Example: `  stewardctl commands send --type sync --device 01j…
   stewardctl commands send --type send_message --account 01j… --title IT --message "Restart tonight, please"
   stewardctl commands send --type install_app --package firefox-esr --account 01j… --ownership company --ttl 24h
+  stewardctl commands send --type reboot --folder 01j…
   stewardctl commands send --type wipe --device 01j… --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -163,7 +164,7 @@ device and everything Steward holds about it, and is refused without --yes.`,
 			if in.TTL, err = parseTTL(ttl); err != nil {
 				return err
 			}
-			filtered := slices.ContainsFunc([]string{"account", "query", "ownership", "os", "online"}, cmd.Flags().Changed)
+			filtered := slices.ContainsFunc([]string{"account", "query", "ownership", "os", "online", "folder", "group"}, cmd.Flags().Changed)
 			switch {
 			case len(devices) > 0 && filtered:
 				return errors.New("name devices with --device, or select them with --account, --query, --ownership, --os and --online, not both")

@@ -32,6 +32,8 @@ func deviceFilterFlags(cmd *cobra.Command, f *steward.DeviceFilter, ownership *s
 	fl.StringVar(ownership, "ownership", "", "only company or personal devices")
 	fl.StringVar(&f.OSVersion, "os", "", `only devices reporting this OS version exactly, e.g. "Debian GNU/Linux 12 (bookworm)"`)
 	fl.BoolVar(online, "online", false, "only devices online now (--online=false: only those offline)")
+	fl.StringVar(&f.FolderID, "folder", "", "only devices in this folder")
+	fl.StringVar(&f.GroupID, "group", "", "only devices in this group")
 }
 
 // filterFromFlags completes f from the flags deviceFilterFlags added.
@@ -230,7 +232,7 @@ func (a *app) printDevice(det deviceDetail) error {
 	}
 	if err := keyValues(a.stdout,
 		"ID", d.ID, "Support ID", d.SupportID, "Name", d.Name, "Account", d.AccountID,
-		"Ownership", string(d.Ownership), "Platform", platform,
+		"Folder", d.FolderID, "Groups", strings.Join(d.GroupIDs, ", "), "Ownership", string(d.Ownership), "Platform", platform,
 		"State", state, "Enrolled", when(d.EnrolledAt), "Activation code", d.ActivationCodeID,
 		"Hardware", joinNonEmpty(" ", inv.Manufacturer, inv.Model), "Serial", inv.Serial, "Hardware ID", d.HardwareID,
 		"OS", osv, "Patch level", inv.PatchLevel, "System", inv.SystemSignature, "IP", inv.IP,

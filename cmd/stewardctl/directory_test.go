@@ -1,59 +1,93 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/protocol"
 )
 
-// TestContactsAndFilesCommands creates, lists and deletes a contact and a
-// file through the CLI; a bad email is refused with the field named.
-func TestContactsAndFilesCommands(t *testing.T) {
+// TestFoldersAndGroupsCommands creates a folder and a group, moves two
+// enrolled devices in, lists and filters by them, sends a bulk command to
+// the folder, and takes everything apart again, all through the CLI.
+func TestFoldersAndGroupsCommands(t *testing.T) {
 	h := newHarness(t)
 	h.login()
-	acc := decode[steward.Account](t, h.ok("", "accounts", "create", "--name", "Directory Client", "--kind", "client", "--json"))
-	target := "account:" + acc.ID
+	cl := decode[steward.Account](t, h.ok("", "accounts", "create", "--name", "Client", "--kind", "client", "--json"))
+	out := h.ok("", "codes", "create", "--account", cl.ID, "--seats", "3")
+	m := codeLine.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no code in:\n%s", out)
+	}
+	desk, _ := enrollDevice(t, h.url, m[1], protocol.OwnershipCompany, "hw-1", "Front desk", nil, nil)
+	dock, _ := enrollDevice(t, h.url, m[1], protocol.OwnershipCompany, "hw-2", "Dock scanner", nil, nil)
 
-	if stderr := h.fail(1, "", "contacts", "create", "--account", acc.ID, "--name", "Desk", "--email", "desk at example"); !strings.Contains(stderr, "email") {
-		t.Errorf("a bad email: %s", stderr)
+	if out := h.ok("", "folders", "list", "--account", cl.ID); !strings.Contains(out, "No folders.") {
+		t.Errorf("folders list of none:\n%s", out)
 	}
-	h.fail(1, "", "contacts", "create", "--account", acc.ID, "--name", "Desk", "--phone", "123", "--target", "team:x")
-	c := decode[steward.Contact](t, h.ok("", "contacts", "create", "--account", acc.ID, "--name", "Service desk",
-		"--email", "desk@example.com", "--phone", "+44 20 7946 0000", "--target", target, "--json"))
-	if c.Email != "desk@example.com" || len(c.Targets) != 1 || c.Targets[0].ID != acc.ID {
-		t.Fatalf("created %+v", c)
+	f := decode[steward.Folder](t, h.ok("", "folders", "create", "Reception", "--account", cl.ID, "--description", "Lobby", "--json"))
+	if e := h.fail(1, "", "folders", "create", "reception", "--account", cl.ID); !strings.Contains(e, "already has a folder") {
+		t.Errorf("a taken name: %s", e)
 	}
-	if out := h.ok("", "contacts", "list", "--account", acc.ID); !strings.Contains(out, "Service desk") || !strings.Contains(out, target) {
-		t.Errorf("contacts list:\n%s", out)
+	g := decode[steward.Group](t, h.ok("", "groups", "create", "Scanners", "--account", cl.ID, "--priority", "10", "--json"))
+	if g.Priority != 10 {
+		t.Errorf("group created with priority %d", g.Priority)
 	}
-	if l := decode[listJSON[steward.Contact]](t, h.ok("", "contacts", "list", "--account", acc.ID, "--json")); len(l.Items) != 1 {
-		t.Errorf("contacts list --json: %+v", l)
+	if e := h.fail(1, "", "groups", "create", "Top", "--account", cl.ID, "--priority", "5000"); !strings.Contains(e, "priority") {
+		t.Errorf("priority out of range: %s", e)
 	}
 
-	path := filepath.Join(t.TempDir(), "handbook.txt")
-	if err := os.WriteFile(path, []byte("Welcome aboard."), 0o600); err != nil {
-		t.Fatal(err)
+	if out := h.ok("", "folders", "add", f.ID, desk, dock); !strings.Contains(out, "devices:") || !strings.Contains(out, "2") {
+		t.Errorf("folders add:\n%s", out)
 	}
-	f := decode[steward.SharedFile](t, h.ok("", "files", "upload", path, "--account", acc.ID, "--target", target, "--json"))
-	if f.Name != "handbook.txt" || f.Size != 15 || len(f.Targets) != 1 {
-		t.Fatalf("uploaded %+v", f)
+	if e := h.fail(1, "", "folders", "add", f.ID, desk, "01nosuchdevice"); !strings.Contains(e, "01nosuchdevice") {
+		t.Errorf("a device that is not there: %s", e)
 	}
-	if out := h.ok("", "files", "list", "--account", acc.ID); !strings.Contains(out, "handbook.txt") || !strings.Contains(out, f.ID) {
-		t.Errorf("files list:\n%s", out)
+	h.fail(exitUsage, "", "folders", "add", f.ID)
+	decode[steward.Group](t, h.ok("", "groups", "add", g.ID, dock, "--json"))
+
+	fs := decode[listJSON[*steward.Folder]](t, h.ok("", "folders", "list", "--account", cl.ID, "--json"))
+	if len(fs.Items) != 1 || fs.Items[0].DeviceCount != 2 {
+		t.Errorf("folders list --json: %+v", fs.Items)
 	}
-	if stderr := h.fail(1, "", "files", "upload", path, "--account", acc.ID); !strings.Contains(stderr, "already has a file") {
-		t.Errorf("a second upload of the name: %s", stderr)
+	if out := h.ok("", "groups", "list", "--account", cl.ID); !strings.Contains(out, "Scanners") || !strings.Contains(out, "PRIORITY") {
+		t.Errorf("groups list:\n%s", out)
 	}
-	h.ok("", "files", "delete", f.ID)
-	h.ok("", "contacts", "delete", c.ID)
-	if l := decode[listJSON[steward.SharedFile]](t, h.ok("", "files", "list", "--account", acc.ID, "--json")); len(l.Items) != 0 {
-		t.Errorf("files after the delete: %+v", l.Items)
+	devs := decode[listJSON[*steward.Device]](t, h.ok("", "devices", "list", "--group", g.ID, "--json"))
+	if len(devs.Items) != 1 || devs.Items[0].ID != dock {
+		t.Errorf("devices list --group: %+v", devs.Items)
 	}
-	if l := decode[listJSON[steward.Contact]](t, h.ok("", "contacts", "list", "--account", acc.ID, "--json")); len(l.Items) != 0 {
-		t.Errorf("contacts after the delete: %+v", l.Items)
+	if out := h.ok("", "devices", "show", dock); !strings.Contains(out, f.ID) || !strings.Contains(out, g.ID) {
+		t.Errorf("devices show does not give the folder and group:\n%s", out)
 	}
-	h.fail(1, "", "contacts", "delete", c.ID)
+	sent := decode[listJSON[*steward.Command]](t, h.ok("", "commands", "send", "--type", "sync", "--folder", f.ID, "--json"))
+	if len(sent.Items) != 2 {
+		t.Errorf("commands send --folder: %d commands, want 2", len(sent.Items))
+	}
+
+	r := decode[steward.Folder](t, h.ok("", "folders", "rename", f.ID, "Front office", "--json"))
+	if r.Name != "Front office" || r.Description != "Lobby" {
+		t.Errorf("renamed folder %+v", r)
+	}
+	if x := decode[steward.Group](t, h.ok("", "groups", "priority", g.ID, "3", "--json")); x.Priority != 3 || x.Name != "Scanners" {
+		t.Errorf("groups priority: %+v", x)
+	}
+	if x := decode[steward.Group](t, h.ok("", "groups", "rename", g.ID, "Dock", "--json")); x.Name != "Dock" || x.Priority != 3 {
+		t.Errorf("groups rename: %+v", x)
+	}
+	if x := decode[steward.Folder](t, h.ok("", "folders", "remove", f.ID, desk, "--json")); x.DeviceCount != 1 {
+		t.Errorf("folders remove: %+v", x)
+	}
+	if x := decode[steward.Group](t, h.ok("", "groups", "remove", g.ID, dock, "--json")); x.DeviceCount != 0 {
+		t.Errorf("groups remove: %+v", x)
+	}
+	if out := h.ok("", "groups", "delete", g.ID); !strings.Contains(out, "deleted") {
+		t.Errorf("groups delete: %s", out)
+	}
+	h.ok("", "folders", "delete", f.ID)
+	h.fail(1, "", "folders", "delete", f.ID)
+	if out := h.ok("", "groups", "list", "--account", cl.ID); !strings.Contains(out, "No groups.") {
+		t.Errorf("groups after deletion:\n%s", out)
+	}
 }

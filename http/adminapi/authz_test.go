@@ -170,6 +170,21 @@ func newWorld(t *testing.T) *world {
 	if err := s.DB.PutAssignment(ctx, assignment); err != nil {
 		t.Fatal(err)
 	}
+	// A folder and a group of the foreign client, holding its device.
+	folder, err := svc.CreateFolder(actx2, c2, service.FolderCreate{Name: "Zeta Secret Folder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := svc.CreateGroup(actx2, c2, service.GroupCreate{Name: "Zeta Secret Group", Priority: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.MoveToFolder(actx2, folder.ID, []string{enr.DeviceID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddToGroup(actx2, group.ID, []string{enr.DeviceID}); err != nil {
+		t.Fatal(err)
+	}
 	// A shared contact and a shared file of the foreign client, on its device.
 	onDevice := []steward.Target{{Kind: steward.TargetDevice, ID: enr.DeviceID}}
 	contact, err := svc.CreateContact(actx2, service.ContactCreate{AccountID: c2, Name: "Zeta Contact Person",
@@ -184,9 +199,10 @@ func newWorld(t *testing.T) *world {
 	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
 		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID,
-		"contact": contact.ID, "file": file.ID}
+		"folder": folder.ID, "group": group.ID, "contact": contact.ID, "file": file.ID}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
 		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App",
+		"Zeta Secret Folder", "Zeta Secret Group",
 		"Zeta Contact Person", "zeta.contact@foreign.test", "zeta contact note", "zeta-plans.txt", "zeta file description", "zeta file content"}
 
 	// The fingerprint of the foreign subtree, read with platform rights.
@@ -234,6 +250,14 @@ func newWorld(t *testing.T) *world {
 		}
 		apps, _ := svc.ListApps(ctx)
 		fmt.Fprintf(&b, "apps=%d|", len(apps))
+		fs, _ := svc.Folders(ctx, c2)
+		for _, f := range fs {
+			fmt.Fprintf(&b, "folder %s %s %s %d|", f.ID, f.Name, f.Description, f.DeviceCount)
+		}
+		gs, _ := svc.Groups(ctx, c2)
+		for _, g := range gs {
+			fmt.Fprintf(&b, "group %s %s %s %d %d|", g.ID, g.Name, g.Description, g.Priority, g.DeviceCount)
+		}
 		contacts, _ := svc.ListContacts(ctx, c2)
 		for _, c := range contacts {
 			fmt.Fprintf(&b, "contact %s %s %s %s %s %v|", c.ID, c.Name, c.Email, c.Phone, c.Note, c.Targets)
@@ -263,7 +287,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 var idFields = map[string]string{
 	"account_id": "account", "parent_id": "account", "from_id": "account", "to_id": "account",
 	"root": "account", "parent": "account", "manager_id": "manager", "target_id": "account",
-	"device_id": "device", "bulk_id": "command",
+	"device_id": "device", "bulk_id": "command", "folder_id": "folder", "group_id": "group",
 }
 
 // TestNoRouteLeaksAForeignSubtree walks every route of the admin API as

@@ -1,83 +1,119 @@
 package adminapi_test
 
 import (
-	"net/url"
-	"strings"
+	"slices"
+	"time"
 
 	"github.com/stewardmdm/steward"
+	"github.com/stewardmdm/steward/http/adminapi"
 )
 
-// exerciseDirectory drives the contact and file routes as rita, an owner
-// of reseller, and ivan, read-only in its client.
-func exerciseDirectory(c *specClient, rita, ivan, reseller, client, unknown string) {
+// exerciseDirectory drives the folder and group routes: rita owns the
+// reseller above the client whose phone and tablet they organise; ivan is
+// read-only in the client; the kiosk is a device of another client.
+func exerciseDirectory(c *specClient, who fleetActors, phone, tablet, kiosk string) {
 	t := c.t
 	t.Helper()
-	contacts := "/api/v1/accounts/" + client + "/contacts"
-	var desk steward.Contact
-	c.do(specCall{method: "POST", path: contacts, token: rita, want: 201, body: map[string]any{"name": "Service desk",
-		"email": "desk@client.example", "phone": "+44 20 7946 0000", "note": "Weekdays",
-		"targets": []map[string]any{{"kind": "account", "id": client}}}}).decode(t, &desk)
-	if desk.Email != "desk@client.example" || len(desk.Targets) != 1 {
-		t.Errorf("created contact: %+v", desk)
-	}
-	bad := c.do(specCall{method: "POST", path: contacts, token: rita, want: 400, body: map[string]any{"name": "Broken", "email": "not-an-email"}})
-	if !strings.Contains(string(bad.body), `"field":"email"`) {
-		t.Errorf("a bad email answered %s, want the field named", bad.body)
-	}
-	c.do(specCall{method: "POST", path: contacts, token: rita, want: 400, badRequest: true,
-		body: map[string]any{"name": "Wrong kind", "phone": "123", "targets": []map[string]any{{"kind": "team", "id": client}}}})
-	c.do(specCall{method: "POST", path: contacts, token: rita, want: 404,
-		body: map[string]any{"name": "Far", "phone": "123", "targets": []map[string]any{{"kind": "device", "id": unknown}}}})
-	c.do(specCall{method: "POST", path: contacts, token: ivan, want: 403, body: map[string]any{"name": "Mine", "phone": "123"}})
-	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + unknown + "/contacts", token: rita, want: 404, body: map[string]any{"name": "X", "phone": "123"}})
-	var cl struct{ Items []steward.Contact }
-	c.do(specCall{method: "GET", path: contacts, token: ivan, want: 200}).decode(t, &cl)
-	if len(cl.Items) != 1 || cl.Items[0].ID != desk.ID {
-		t.Errorf("GET contacts: %+v, want the desk", cl.Items)
-	}
-	c.do(specCall{method: "GET", path: "/api/v1/accounts/" + reseller + "/contacts", token: ivan, want: 404})
-	c.do(specCall{method: "GET", path: "/api/v1/contacts/" + desk.ID, token: ivan, want: 200})
-	c.do(specCall{method: "GET", path: "/api/v1/contacts/" + unknown, token: rita, want: 404})
-	c.do(specCall{method: "PATCH", path: "/api/v1/contacts/" + desk.ID, token: rita, want: 200, body: map[string]any{"phone": "+44 20 7946 0001"}})
-	c.do(specCall{method: "PATCH", path: "/api/v1/contacts/" + desk.ID, token: rita, want: 400, body: map[string]any{"phone": "call us"}})
-	c.do(specCall{method: "PATCH", path: "/api/v1/contacts/" + desk.ID, token: ivan, want: 403, body: map[string]any{"note": "x"}})
+	unknown := steward.NewID(time.Now())
+	folders, groups := "/api/v1/accounts/"+who.client+"/folders", "/api/v1/accounts/"+who.client+"/groups"
 
-	files := "/api/v1/accounts/" + client + "/files"
-	var f steward.SharedFile
-	c.do(specCall{method: "POST", path: files + "?name=" + url.QueryEscape("Emergency plan.txt") + "&description=Exits&target=account:" + client,
-		token: rita, want: 201, body: "Exit by the stairs.", contentType: "text/plain"}).decode(t, &f)
-	if f.Name != "Emergency plan.txt" || f.Size != 19 || len(f.Targets) != 1 {
-		t.Errorf("uploaded: %+v", f)
+	var f steward.Folder
+	c.do(specCall{method: "POST", path: folders, token: who.rita, want: 201,
+		body: map[string]any{"name": "Front desk", "description": "Devices at reception"}}).decode(t, &f)
+	if f.Name != "Front desk" || f.AccountID != who.client || f.DeviceCount != 0 {
+		t.Errorf("POST %s: %+v", folders, f)
 	}
-	var pdf steward.SharedFile
-	c.do(specCall{method: "POST", path: files, token: rita, want: 201, body: "%PDF-1.4", contentType: "application/octet-stream",
-		header: map[string]string{"X-File-Name": url.PathEscape("Réunion/plan.pdf")}}).decode(t, &pdf)
-	if pdf.Name != "plan.pdf" || pdf.ContentType != "application/pdf" {
-		t.Errorf("upload named by the header: %+v, want plan.pdf of application/pdf", pdf)
+	c.do(specCall{method: "POST", path: folders, token: who.rita, want: 409, body: map[string]any{"name": "FRONT DESK"}})
+	c.do(specCall{method: "POST", path: folders, token: who.rita, want: 400, body: map[string]any{"name": "  "}})
+	c.do(specCall{method: "POST", path: folders, token: who.ivan, want: 403, body: map[string]any{"name": "Mine"}})
+	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + who.reseller + "/folders", token: who.rita, want: 400,
+		body: map[string]any{"name": "Reseller folder"}})
+	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + unknown + "/folders", token: who.rita, want: 404,
+		body: map[string]any{"name": "Nowhere"}})
+	var fl adminapi.List[steward.Folder]
+	c.do(specCall{method: "GET", path: folders, token: who.ivan, want: 200}).decode(t, &fl)
+	if len(fl.Items) != 1 || fl.Items[0].ID != f.ID {
+		t.Errorf("GET %s: %+v, want the folder", folders, fl.Items)
 	}
-	c.do(specCall{method: "POST", path: files, token: rita, want: 400, body: "no name", contentType: "text/plain"})
-	c.do(specCall{method: "POST", path: files + "?name=a.txt&target=team:x", token: rita, want: 400, badRequest: true, body: "x", contentType: "text/plain"})
-	c.do(specCall{method: "POST", path: files + "?name=Emergency+plan.txt", token: rita, want: 409, body: "again", contentType: "text/plain"})
-	c.do(specCall{method: "POST", path: files + "?name=b.txt", token: rita, want: 400, badRequest: true, body: "", contentType: "text/plain"})
-	c.do(specCall{method: "POST", path: files + "?name=c.txt", token: ivan, want: 403, body: "x", contentType: "text/plain"})
-	var fl struct{ Items []steward.SharedFile }
-	c.do(specCall{method: "GET", path: files, token: ivan, want: 200}).decode(t, &fl)
-	if len(fl.Items) != 2 || fl.Items[0].ID != f.ID || fl.Items[1].ID != pdf.ID {
-		t.Errorf("GET files: %+v, want the two files by name", fl.Items)
+	c.do(specCall{method: "GET", path: "/api/v1/accounts/" + unknown + "/folders", token: who.rita, want: 404})
+	c.do(specCall{method: "GET", path: "/api/v1/folders/" + f.ID, token: who.ivan, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/folders/" + unknown, token: who.rita, want: 404})
+	c.do(specCall{method: "PATCH", path: "/api/v1/folders/" + f.ID, token: who.rita, want: 200,
+		body: map[string]any{"name": "Reception"}}).decode(t, &f)
+	c.do(specCall{method: "PATCH", path: "/api/v1/folders/" + f.ID, token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"name": 5}})
+	c.do(specCall{method: "PATCH", path: "/api/v1/folders/" + f.ID, token: who.ivan, want: 403, body: map[string]any{"name": "Mine"}})
+
+	// Devices move in and out; a device of another client refuses the whole move.
+	in := "/api/v1/folders/" + f.ID + "/devices"
+	c.do(specCall{method: "POST", path: in, token: who.rita, want: 200,
+		body: map[string]any{"device_ids": []string{phone, tablet}}}).decode(t, &f)
+	if f.DeviceCount != 2 {
+		t.Errorf("POST %s: %d devices, want 2", in, f.DeviceCount)
 	}
-	c.do(specCall{method: "GET", path: "/api/v1/files/" + f.ID, token: ivan, want: 200})
-	c.do(specCall{method: "GET", path: "/api/v1/files/" + unknown, token: rita, want: 404})
-	dl := c.do(specCall{method: "GET", path: "/api/v1/files/" + f.ID + "/download", token: ivan, want: 200})
-	if string(dl.body) != "Exit by the stairs." || dl.header.Get("ETag") != `"`+f.SHA256+`"` {
-		t.Errorf("download: %q, ETag %s", dl.body, dl.header.Get("ETag"))
+	c.do(specCall{method: "POST", path: in, token: who.admin, want: 404, body: map[string]any{"device_ids": []string{phone, kiosk}}})
+	c.do(specCall{method: "POST", path: in, token: who.rita, want: 400, badRequest: true, body: map[string]any{"device_ids": []string{}}})
+	c.do(specCall{method: "POST", path: in, token: who.ivan, want: 403, body: map[string]any{"device_ids": []string{phone}}})
+	c.do(specCall{method: "POST", path: in + "/remove", token: who.rita, want: 200,
+		body: map[string]any{"device_ids": []string{tablet}}}).decode(t, &f)
+	if f.DeviceCount != 1 {
+		t.Errorf("POST %s/remove: %d devices, want 1", in, f.DeviceCount)
 	}
-	c.do(specCall{method: "GET", path: "/api/v1/files/" + unknown + "/download", token: rita, want: 404})
-	c.do(specCall{method: "PATCH", path: "/api/v1/files/" + f.ID, token: rita, want: 200,
-		body: map[string]any{"description": "Exits, floor by floor", "targets": []map[string]any{}}})
-	c.do(specCall{method: "PATCH", path: "/api/v1/files/" + f.ID, token: ivan, want: 403, body: map[string]any{"description": "x"}})
-	c.do(specCall{method: "DELETE", path: "/api/v1/files/" + f.ID, token: ivan, want: 403})
-	c.do(specCall{method: "DELETE", path: "/api/v1/files/" + f.ID, token: rita, want: 204})
-	c.do(specCall{method: "DELETE", path: "/api/v1/files/" + f.ID, token: rita, want: 404})
-	c.do(specCall{method: "DELETE", path: "/api/v1/contacts/" + desk.ID, token: rita, want: 204})
-	c.do(specCall{method: "DELETE", path: "/api/v1/contacts/" + desk.ID, token: rita, want: 404})
+	var devices adminapi.List[steward.Device]
+	c.do(specCall{method: "GET", path: "/api/v1/devices?folder_id=" + f.ID, token: who.ivan, want: 200}).decode(t, &devices)
+	if len(devices.Items) != 1 || devices.Items[0].ID != phone || devices.Items[0].FolderID != f.ID {
+		t.Errorf("GET /api/v1/devices?folder_id=…: %+v, want the phone in the folder", devices.Items)
+	}
+
+	var g steward.Group
+	c.do(specCall{method: "POST", path: groups, token: who.rita, want: 201,
+		body: map[string]any{"name": "Kiosks", "priority": 5}}).decode(t, &g)
+	c.do(specCall{method: "POST", path: groups, token: who.rita, want: 400, badRequest: true,
+		body: map[string]any{"name": "Top", "priority": 2000}})
+	c.do(specCall{method: "POST", path: groups, token: who.rita, want: 409, body: map[string]any{"name": "kiosks"}})
+	var gl adminapi.List[steward.Group]
+	c.do(specCall{method: "GET", path: groups, token: who.ivan, want: 200}).decode(t, &gl)
+	if len(gl.Items) != 1 || gl.Items[0].Priority != 5 {
+		t.Errorf("GET %s: %+v, want the group of priority 5", groups, gl.Items)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/groups/" + g.ID, token: who.ivan, want: 200})
+	c.do(specCall{method: "GET", path: "/api/v1/groups/" + unknown, token: who.rita, want: 404})
+	c.do(specCall{method: "PATCH", path: "/api/v1/groups/" + g.ID, token: who.rita, want: 200,
+		body: map[string]any{"priority": 9, "description": "Unattended"}}).decode(t, &g)
+	if g.Priority != 9 || g.Name != "Kiosks" {
+		t.Errorf("PATCH /api/v1/groups/{group}: %+v", g)
+	}
+	members := "/api/v1/groups/" + g.ID + "/devices"
+	c.do(specCall{method: "POST", path: members, token: who.rita, want: 200,
+		body: map[string]any{"device_ids": []string{phone, tablet}}}).decode(t, &g)
+	if g.DeviceCount != 2 {
+		t.Errorf("POST %s: %d devices, want 2", members, g.DeviceCount)
+	}
+	c.do(specCall{method: "POST", path: members, token: who.admin, want: 404, body: map[string]any{"device_ids": []string{kiosk}}})
+	var d steward.Device
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + phone, token: who.ivan, want: 200}).decode(t, &d)
+	if d.FolderID != f.ID || !slices.Equal(d.GroupIDs, []string{g.ID}) {
+		t.Errorf("GET /api/v1/devices/{phone}: folder %q groups %v, want %q [%s]", d.FolderID, d.GroupIDs, f.ID, g.ID)
+	}
+	c.do(specCall{method: "GET", path: "/api/v1/devices?group_id=" + g.ID, token: who.rita, want: 200}).decode(t, &devices)
+	if len(devices.Items) != 2 {
+		t.Errorf("GET /api/v1/devices?group_id=…: %d devices, want 2", len(devices.Items))
+	}
+	c.do(specCall{method: "POST", path: members + "/remove", token: who.rita, want: 200,
+		body: map[string]any{"device_ids": []string{phone}}}).decode(t, &g)
+	if g.DeviceCount != 1 {
+		t.Errorf("POST %s/remove: %d devices, want 1", members, g.DeviceCount)
+	}
+
+	// Deleting leaves the devices in neither.
+	c.do(specCall{method: "DELETE", path: "/api/v1/groups/" + g.ID, token: who.ivan, want: 403})
+	c.do(specCall{method: "DELETE", path: "/api/v1/groups/" + g.ID, token: who.rita, want: 204})
+	c.do(specCall{method: "DELETE", path: "/api/v1/groups/" + g.ID, token: who.rita, want: 404})
+	c.do(specCall{method: "DELETE", path: "/api/v1/folders/" + f.ID, token: who.rita, want: 204})
+	c.do(specCall{method: "DELETE", path: "/api/v1/folders/" + f.ID, token: who.rita, want: 404})
+	d = steward.Device{}
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + phone, token: who.rita, want: 200}).decode(t, &d)
+	if d.FolderID != "" || len(d.GroupIDs) != 0 {
+		t.Errorf("after deleting the folder and group, the phone is in %q %v", d.FolderID, d.GroupIDs)
+	}
 }

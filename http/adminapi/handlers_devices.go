@@ -12,7 +12,7 @@ import (
 func (a *API) listDevices(w http.ResponseWriter, r *http.Request) (any, error) {
 	q := r.URL.Query()
 	f := steward.DeviceFilter{AccountID: q.Get("account_id"), Query: q.Get("q"), Ownership: steward.Ownership(q.Get("ownership")),
-		OSVersion: q.Get("os_version"), After: q.Get("after")}
+		OSVersion: q.Get("os_version"), After: q.Get("after"), FolderID: q.Get("folder_id"), GroupID: q.Get("group_id")}
 	var err error
 	if f.Limit, err = queryInt(r, "limit"); err != nil {
 		steward.MarkAuthorized(r.Context())

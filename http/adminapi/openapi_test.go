@@ -497,7 +497,7 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	exerciseFleet(c, fleetActors{admin: tok, rita: ritaToken.Secret, ivan: ivanToken.Secret,
 		platform: me.Account.ID, reseller: reseller.ID, client: client.ID})
 	exerciseApps(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
-	exerciseDirectory(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
+	exerciseContactsAndFiles(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 
 	// Status and moves.
 	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + client.ID + "/status", token: tok, want: 200,
@@ -764,6 +764,7 @@ func exerciseFleet(c *specClient, who fleetActors) {
 	c.do(specCall{method: "GET", path: "/api/v1/devices/" + kiosk.DeviceID + "/history", token: who.rita, want: 404})
 
 	exercisePrivacy(c, who, phone, tablet)
+	exerciseDirectory(c, who, phone.DeviceID, tablet.DeviceID, kiosk.DeviceID)
 
 	// Commands: one device, a bulk by filter, a confirmed wipe; and the
 	// refusals.

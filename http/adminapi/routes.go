@@ -4,7 +4,8 @@ import "net/http"
 
 // routeTable is every admin API route. Path parameters are named after the
 // kind of object they hold ({account}, {manager}, {token}, {device},
-// {command}, {code}, {hold}, {app}, {assignment}, {contact}, {file}), which is how the
+// {command}, {code}, {hold}, {app}, {assignment}, {folder}, {group},
+// {contact}, {file}), which is how the
 // authorisation test finds a foreign object to put in each.
 func (a *API) routeTable() []Route {
 	return []Route{
@@ -74,6 +75,20 @@ func (a *API) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/api/v1/apps/{app}/assignments/{assignment}", Summary: "Remove an assignment (uninstalls where nothing else assigns the app)", handler: a.unassignApp},
 		{Method: "GET", Pattern: "/api/v1/apps/{app}/deployments", Summary: "An app's deployments with status counts", handler: a.appDeployments},
 
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/folders", Summary: "List a client account's folders", handler: a.listFolders},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/folders", Status: http.StatusCreated, Summary: "Create a folder in a client account", handler: a.createFolder},
+		{Method: "GET", Pattern: "/api/v1/folders/{folder}", Summary: "Get a folder with its device count", handler: a.getFolder},
+		{Method: "PATCH", Pattern: "/api/v1/folders/{folder}", Summary: "Rename a folder or change its description", handler: a.updateFolder},
+		{Method: "DELETE", Pattern: "/api/v1/folders/{folder}", Summary: "Delete a folder (its devices are left in none)", handler: a.deleteFolder},
+		{Method: "POST", Pattern: "/api/v1/folders/{folder}/devices", Summary: "Move devices into a folder", handler: a.addFolderDevices},
+		{Method: "POST", Pattern: "/api/v1/folders/{folder}/devices/remove", Summary: "Take devices out of a folder", handler: a.removeFolderDevices},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/groups", Summary: "List a client account's groups", handler: a.listGroups},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/groups", Status: http.StatusCreated, Summary: "Create a group in a client account", handler: a.createGroup},
+		{Method: "GET", Pattern: "/api/v1/groups/{group}", Summary: "Get a group with its device count", handler: a.getGroup},
+		{Method: "PATCH", Pattern: "/api/v1/groups/{group}", Summary: "Rename a group or change its description or priority", handler: a.updateGroup},
+		{Method: "DELETE", Pattern: "/api/v1/groups/{group}", Summary: "Delete a group (its devices leave it)", handler: a.deleteGroup},
+		{Method: "POST", Pattern: "/api/v1/groups/{group}/devices", Summary: "Add devices to a group", handler: a.addGroupDevices},
+		{Method: "POST", Pattern: "/api/v1/groups/{group}/devices/remove", Summary: "Remove devices from a group", handler: a.removeGroupDevices},
 		{Method: "GET", Pattern: "/api/v1/accounts/{account}/contacts", Summary: "List an account's shared contacts", handler: a.listContacts},
 		{Method: "POST", Pattern: "/api/v1/accounts/{account}/contacts", Status: http.StatusCreated, Summary: "Create a shared contact and push it to its targets", handler: a.createContact},
 		{Method: "GET", Pattern: "/api/v1/contacts/{contact}", Summary: "Get a shared contact", handler: a.getContact},

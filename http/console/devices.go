@@ -32,13 +32,36 @@ type devicesView struct {
 	Rows                                           []deviceRow
 	After, Next                                    string
 	ShortPage                                      bool // the online filter stopped reading before the page was full
+	FolderID, GroupID                              string
+	// Directory is the client account whose folders and groups the list
+	// filters by and moves devices into: the one chosen, or the actor's
+	// own; nil when the list spans several clients.
+	Directory *steward.Account
+	Folders   []*steward.Folder
+	Groups    []*steward.Group
+	Back      string // this list, for the bulk form to return to
+}
+
+// FolderName names a folder of the directory's account.
+func (v devicesView) FolderName(id string) string {
+	for _, f := range v.Folders {
+		if f.ID == id {
+			return f.Name
+		}
+	}
+	return ""
 }
 
 func (c *Console) devices(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
 	q := r.URL.Query()
 	v := devicesView{Query: strings.TrimSpace(q.Get("q")), Online: q.Get("online"), OSVersion: strings.TrimSpace(q.Get("os")),
-		Ownership: q.Get("ownership"), AccountID: q.Get("account"), After: q.Get("after")}
-	v.Filtered = v.Query != "" || v.Online != "" || v.OSVersion != "" || v.Ownership != "" || v.AccountID != ""
+		Ownership: q.Get("ownership"), AccountID: q.Get("account"), After: q.Get("after"), FolderID: q.Get("folder"), GroupID: q.Get("group")}
+	v.Filtered = v.Query != "" || v.Online != "" || v.OSVersion != "" || v.Ownership != "" || v.AccountID != "" ||
+		v.FolderID != "" || v.GroupID != ""
+	v.Back = "/console/devices"
+	if r.URL.RawQuery != "" {
+		v.Back += "?" + r.URL.RawQuery
+	}
 	p.Title, p.Nav = "Devices", "devices"
 	var bad error
 	switch {
@@ -55,7 +78,7 @@ func (c *Console) devices(w http.ResponseWriter, r *http.Request, p *page) (*res
 	}
 	ctx := r.Context()
 	f := steward.DeviceFilter{AccountID: v.AccountID, Query: v.Query, Ownership: steward.Ownership(v.Ownership),
-		OSVersion: v.OSVersion, After: v.After, Limit: devicePage}
+		OSVersion: v.OSVersion, After: v.After, Limit: devicePage, FolderID: v.FolderID, GroupID: v.GroupID}
 	var kept []*steward.Device
 	for pages := 1; ; pages++ {
 		ds, err := c.svc.Devices(ctx, f)
@@ -118,8 +141,46 @@ func (c *Console) devices(w http.ResponseWriter, r *http.Request, p *page) (*res
 			}
 		}
 	}
+	if err := c.deviceDirectory(r, p, &v); err != nil {
+		return nil, err
+	}
 	p.Data = v
 	return render("devices")
+}
+
+// deviceDirectory fills the folders and groups of the list's client
+// account, if the list is narrowed to one: by the account filter, or by
+// the actor's own account.
+func (c *Console) deviceDirectory(r *http.Request, p *page, v *devicesView) error {
+	ctx := r.Context()
+	var acc *steward.Account
+	switch {
+	case v.AccountID != "":
+		a, err := c.svc.Account(ctx, v.AccountID)
+		if err != nil {
+			return err
+		}
+		acc = a
+	case p.Actor.AccountKind == steward.AccountClient:
+		acc = p.Account
+		if acc == nil {
+			a, err := c.svc.Account(ctx, p.Actor.AccountID)
+			if err != nil {
+				return err
+			}
+			acc = a
+		}
+	}
+	if acc == nil || acc.Kind != steward.AccountClient {
+		return nil
+	}
+	var err error
+	v.Directory = acc
+	if v.Folders, err = c.svc.Folders(ctx, acc.ID); err != nil {
+		return err
+	}
+	v.Groups, err = c.svc.Groups(ctx, acc.ID)
+	return err
 }
 
 // Paging of the device page's tables.
@@ -141,6 +202,8 @@ type deviceView struct {
 	HistoryBefore  string
 	HistoryNext    string
 	Personal       bool
+	Folder         *steward.Folder  // the folder it is in, if any
+	Groups         []*steward.Group // the groups it is in
 }
 
 func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -182,6 +245,18 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 		v.HistoryNext = v.History[len(v.History)-1].ID
 	}
 	v.AccountName = c.accountNames(ctx, d.AccountID)[d.AccountID]
+	if d.FolderID != "" {
+		if v.Folder, err = c.svc.Folder(ctx, d.FolderID); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range d.GroupIDs {
+		g, err := c.svc.Group(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		v.Groups = append(v.Groups, g)
+	}
 	p.Title, p.Nav, p.Data = d.Name+" ("+d.SupportID+")", "devices", v
 	return render("device")
 }

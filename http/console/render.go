@@ -135,7 +135,8 @@ var labels = map[string]string{
 	"message": "Lock screen message", "package": "Package", "confirm_support_id": "Support ID", "account_id": "Client account",
 	"target": "Target", "mode": "Mode", "confirm_package": "Confirmation",
 	"seats": "Seats", "valid_days": "Valid for (days)", "note": "Note", "confirm_delete": "Confirmation",
-	"phone": "Phone", "targets": "Send to", "description": "Description",
+	"description": "Description", "priority": "Priority", "device_ids": "Devices", "folder_id": "Folder", "group_id": "Group",
+	"phone": "Phone", "targets": "Send to",
 }
 
 func fieldLabel(f string) string {

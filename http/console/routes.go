@@ -51,6 +51,15 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/apps/{app}/delete", h: c.deleteAppPage},
 		{method: "POST", pattern: "/console/apps/{app}/delete", h: c.deleteApp},
 
+		{method: "GET", pattern: "/console/folders", h: c.folders},
+		{method: "POST", pattern: "/console/folders", h: c.createFolder},
+		{method: "POST", pattern: "/console/folders/{folder}/edit", h: c.editFolder},
+		{method: "POST", pattern: "/console/folders/{folder}/delete", h: c.deleteFolder},
+		{method: "POST", pattern: "/console/groups", h: c.createGroup},
+		{method: "POST", pattern: "/console/groups/{group}/edit", h: c.editGroup},
+		{method: "POST", pattern: "/console/groups/{group}/delete", h: c.deleteGroup},
+		{method: "POST", pattern: "/console/devices/membership", h: c.changeMembership},
+
 		{method: "GET", pattern: "/console/contacts", h: c.contacts},
 		{method: "POST", pattern: "/console/contacts", h: c.createContact},
 		{method: "GET", pattern: "/console/contacts/{contact}", h: c.contactPage},

@@ -333,3 +333,55 @@ func testMembershipAndTargets(t *testing.T, f *fixture) {
 	_, err = f.db.DevicesInTarget(f.ctx, steward.Target{Kind: "team", ID: a[0]}, "", 0)
 	wantCode(t, err, steward.EINVALID)
 }
+
+// testDeviceListByFolderAndGroup checks the device list's folder and group
+// filters, within the subtree listed, and the folder a device read carries.
+func testDeviceListByFolderAndGroup(t *testing.T, f *fixture) {
+	tr := f.tree(t)
+	a := f.deviceIDs(t, tr.c1, 4)
+	named := f.device(t, tr.c1, func(d *steward.Device) { d.Name = "Reception" }).ID
+	fo := f.folder(t, tr.c1, "Front desk")
+	g := f.group(t, tr.c1, "Kiosks", 0)
+	other := f.folder(t, tr.c2, "Elsewhere")
+	b := f.deviceIDs(t, tr.c2, 2)
+	ok(t, f.db.SetDevicesFolder(f.ctx, []string{a[0], a[2], named}, fo.ID, f.now()))
+	ok(t, f.db.AddDevicesToGroup(f.ctx, g.ID, []string{a[1], a[2], a[3], named}))
+	ok(t, f.db.SetDevicesFolder(f.ctx, b[:1], other.ID, f.now()))
+
+	for _, tc := range []struct {
+		name   string
+		prefix string
+		filter steward.DeviceFilter
+		want   []string
+	}{
+		{"folder", tr.p.Path, steward.DeviceFilter{FolderID: fo.ID}, []string{a[0], a[2], named}},
+		{"group", tr.p.Path, steward.DeviceFilter{GroupID: g.ID}, []string{a[1], a[2], a[3], named}},
+		{"folder and group", tr.p.Path, steward.DeviceFilter{FolderID: fo.ID, GroupID: g.ID}, []string{a[2], named}},
+		{"group and query", tr.p.Path, steward.DeviceFilter{GroupID: g.ID, Query: "recep"}, []string{named}},
+		{"group page", tr.p.Path, steward.DeviceFilter{GroupID: g.ID, After: a[1], Limit: 2}, []string{a[2], a[3]}},
+		{"folder page", tr.c1.Path, steward.DeviceFilter{FolderID: fo.ID, After: a[0], Limit: 1}, []string{a[2]}},
+		{"folder outside the subtree", tr.r2.Path, steward.DeviceFilter{FolderID: fo.ID}, nil},
+		{"group outside the account", tr.p.Path, steward.DeviceFilter{GroupID: g.ID, AccountID: tr.c2.ID}, nil},
+		{"other folder", tr.r1.Path, steward.DeviceFilter{FolderID: other.ID}, b[:1]},
+		{"unknown group", tr.p.Path, steward.DeviceFilter{GroupID: "nope"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := f.db.ListDevices(f.ctx, tc.prefix, tc.filter)
+			ok(t, err)
+			diff(t, "device IDs", deviceIDs(got), tc.want)
+		})
+	}
+
+	d, err := f.db.DeviceByID(f.ctx, named)
+	ok(t, err)
+	if d.FolderID != fo.ID {
+		t.Errorf("device read in folder %q, want %q", d.FolderID, fo.ID)
+	}
+	list, err := f.db.ListDevices(f.ctx, tr.c1.Path, steward.DeviceFilter{})
+	ok(t, err)
+	for _, d := range list {
+		if want := map[bool]string{true: fo.ID}[d.ID == a[0] || d.ID == a[2] || d.ID == named]; d.FolderID != want {
+			t.Errorf("listed device %s in folder %q, want %q", d.ID, d.FolderID, want)
+		}
+	}
+}

@@ -28,6 +28,14 @@
       status.textContent = "Press Ctrl+C (or ⌘C) to copy the selected token.";
     }
   });
+  // A header checkbox ticks or clears every checkbox of its name on the page.
+  document.addEventListener("change", function (ev) {
+    var name = ev.target.getAttribute && ev.target.getAttribute("data-select-all");
+    if (!name) return;
+    document.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+      box.checked = ev.target.checked;
+    });
+  });
   document.addEventListener("focusin", function (ev) {
     if (ev.target.hasAttribute && ev.target.hasAttribute("data-select-on-focus")) ev.target.select();
   });

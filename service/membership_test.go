@@ -1,0 +1,32 @@
+package service
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stewardmdm/steward"
+)
+
+// TestMembershipChangedForgetsDeviceStates: the devices whose membership
+// changed are read afresh at their next check-in; the others stay cached.
+func TestMembershipChangedForgetsDeviceStates(t *testing.T) {
+	s := &Service{states: &deviceStates{m: map[string]deviceState{}}}
+	now := time.Unix(1_700_000_000, 0)
+	for _, id := range []string{"d1", "d2", "d3"} {
+		_, epoch, _ := s.states.get(id, now)
+		s.states.put(&steward.Device{ID: id}, epoch, now)
+	}
+	if err := s.membershipChanged(context.Background(), []string{"d1", "d3"}); err != nil {
+		t.Fatal(err)
+	}
+	for id, cached := range map[string]bool{"d1": false, "d2": true, "d3": false} {
+		if _, _, ok := s.states.get(id, now); ok != cached {
+			t.Errorf("%s cached = %v, want %v", id, ok, cached)
+		}
+	}
+	// Several nodes keep no cache: nothing to forget, no error.
+	if err := (&Service{}).membershipChanged(context.Background(), []string{"d1"}); err != nil {
+		t.Fatal(err)
+	}
+}
