@@ -127,6 +127,9 @@ func (s *Service) directoryMembershipChanged(ctx context.Context, deviceIDs []st
 // its own waits for it; devices whose version then reads as computed (the
 // change committed) are told.
 func (s *Service) directoryChangedAfter(changed map[string]string) {
+	if len(changed) == 0 {
+		return
+	}
 	var connected []string
 	s.hub.mu.RLock()
 	for id := range changed {
