@@ -171,6 +171,7 @@ const (
 	PurgeCommands        PurgePart = "commands"
 	PurgeDeviceEvents    PurgePart = "device_events"
 	PurgeDeviceApps      PurgePart = "device_apps"
+	PurgeCompliance      PurgePart = "device_compliance"
 	PurgeDevices         PurgePart = "devices" // anonymised, not deleted
 	PurgeActivationCodes PurgePart = "activation_codes"
 	PurgeSessions        PurgePart = "sessions"

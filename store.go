@@ -24,6 +24,7 @@ type Store interface {
 	AppStore
 	DirectoryStore
 	KeyStore
+	ComplianceStore
 	ContactStore
 	SharedFileStore
 	DirectoryVersionStore

@@ -103,6 +103,26 @@ type Options struct {
 	// Interfaces lists the host's network interfaces. Default: the
 	// interfaces of package net.
 	Interfaces func() ([]Interface, error)
+
+	// WiFiDir is the folder where the policy's Wi-Fi networks are written
+	// as NetworkManager keyfiles (usually
+	// /etc/NetworkManager/system-connections). Empty: the agent writes
+	// none and reports them not applicable.
+	WiFiDir string
+	// WiFiReload runs after the agent changed a file in WiFiDir, e.g.
+	// ["nmcli", "connection", "reload"]. Empty: none.
+	WiFiReload []string
+	// CADir is the folder where the policy's CA certificates are written
+	// as PEM files named by their SHA-256 (on Debian,
+	// /usr/local/share/ca-certificates). Empty: the agent writes none and
+	// reports them not applicable.
+	CADir string
+	// CAUpdate runs after the agent changed a file in CADir, e.g.
+	// ["update-ca-certificates"]. Empty: none.
+	CAUpdate []string
+	// Exec runs an update command and returns its combined output.
+	// Default: the command, with a timeout of two minutes.
+	Exec func(ctx context.Context, argv []string) ([]byte, error)
 	// FilesDir, when set, is a folder dedicated to the agent where the
 	// shared files of the company directory are downloaded (and deleted
 	// when no longer shared); wipe empties it. Empty: the agent keeps only
@@ -134,6 +154,11 @@ type Agent struct {
 	reboot           func(context.Context) error
 	wipeHook         func(context.Context) error
 	interfaces       func() ([]Interface, error)
+	wifiDir          string
+	wifiReload       []string
+	caDir            string
+	caUpdate         []string
+	exec             func(context.Context, []string) ([]byte, error)
 
 	mu    sync.Mutex // guards st, lock and wiped, and orders writes of the state file
 	st    *state     // loaded state; nil until loaded
@@ -141,6 +166,7 @@ type Agent struct {
 	wiped bool       // the state is being erased: write nothing more
 
 	checkInMu sync.Mutex // one check-in at a time
+	policyMu  sync.Mutex // one policy application at a time
 	resultsMu sync.Mutex // one flush of pending results at a time
 
 	queueMu    sync.Mutex
@@ -148,6 +174,7 @@ type Agent struct {
 	queueSig   chan struct{}      // signalled when queue grows
 	checkInSig chan struct{}      // asks the check-in loop to check in now
 	revokedSig chan struct{}      // the server refused the credential
+	policySig  chan struct{}      // asks the policy loop to apply the policy now
 
 	directorySig chan struct{} // asks the directory loop to fetch the directory
 	directoryMu  sync.Mutex    // one directory sync at a time
@@ -173,18 +200,23 @@ func New(o Options) (*Agent, error) {
 		}
 		o.CacheDir = c
 	}
-	if o.FilesDir != "" {
-		c := filepath.Clean(o.FilesDir)
-		if !filepath.IsAbs(c) || c == string(filepath.Separator) {
-			return nil, fmt.Errorf("agent: files folder %q must be an absolute path dedicated to the agent", o.FilesDir)
+	for _, d := range []*string{&o.WiFiDir, &o.CADir, &o.FilesDir} {
+		if *d == "" {
+			continue
 		}
-		o.FilesDir = c
+		c := filepath.Clean(*d)
+		if !filepath.IsAbs(c) || c == string(filepath.Separator) {
+			return nil, fmt.Errorf("agent: folder %q must be an absolute path other than /", *d)
+		}
+		*d = c
 	}
 	a := &Agent{
 		server: o.Server, stateDir: o.StateDir, cacheDir: o.CacheDir, filesDir: o.FilesDir, root: o.Root,
 		http: o.HTTPClient, log: o.Logger, now: o.Now, sleep: o.Sleep,
 		allowDestructive: o.AllowDestructive, messages: o.Messages,
 		reboot: o.Reboot, wipeHook: o.Wipe, interfaces: o.Interfaces,
+		wifiDir: o.WiFiDir, wifiReload: o.WiFiReload, caDir: o.CADir, caUpdate: o.CAUpdate, exec: o.Exec,
+		policySig:  make(chan struct{}, 1),
 		queueSig:   make(chan struct{}, 1),
 		checkInSig: make(chan struct{}, 1),
 		revokedSig: make(chan struct{}, 1),
@@ -211,6 +243,9 @@ func New(o Options) (*Agent, error) {
 	}
 	if a.interfaces == nil {
 		a.interfaces = hostInterfaces
+	}
+	if a.exec == nil {
+		a.exec = runCommand
 	}
 	return a, nil
 }
@@ -252,7 +287,8 @@ type Status struct {
 	Revoked         bool          `json:"revoked"` // the server refused the credential: enroll again
 	Disabled        bool          `json:"disabled"`
 	DisabledReason  string        `json:"disabled_reason,omitempty"`
-	PendingResults  int           `json:"pending_results"` // results not yet accepted by the server
+	PendingResults  int           `json:"pending_results"`          // results not yet accepted by the server
+	PolicyVersion   string        `json:"policy_version,omitempty"` // the policy version applied last
 	// Contacts and Files count the company directory the agent holds.
 	Contacts int `json:"contacts"`
 	Files    int `json:"files"`
@@ -272,7 +308,8 @@ func (a *Agent) Status() (Status, error) {
 		Server: st.Server, DeviceID: st.DeviceID, SupportID: st.SupportID,
 		Ownership: st.Ownership, Name: st.Name, EnrolledAt: st.EnrolledAt, LastCheckIn: st.LastCheckIn,
 		CheckInInterval: st.interval(), Revoked: st.Revoked, Disabled: st.Disabled, DisabledReason: st.DisabledReason,
-		PendingResults: len(st.Pending), Contacts: len(st.Contacts), Files: len(st.Manifest),
+		PendingResults: len(st.Pending), PolicyVersion: st.Policy.Version,
+		Contacts: len(st.Contacts), Files: len(st.Manifest),
 	}, nil
 }
 

@@ -61,6 +61,7 @@ func (a *Agent) checkIn(ctx context.Context, full bool) (*protocol.CheckInRespon
 	}
 	now := a.now()
 	var became string // "enabled" or "disabled" when the server changed the agent's state
+	var policy bool   // the answer calls for a policy fetch
 	err = a.update(func(s *state) error {
 		if resp.CheckInIntervalSeconds > 0 {
 			s.IntervalSeconds = resp.CheckInIntervalSeconds
@@ -90,10 +91,14 @@ func (a *Agent) checkIn(ctx context.Context, full bool) (*protocol.CheckInRespon
 				s.AppsFullAt = now
 			}
 		}
+		policy = wantPolicy(s, &resp)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("check in: keep the answer: %w", err)
+	}
+	if policy {
+		a.requestPolicy()
 	}
 	switch became {
 	case "disabled":

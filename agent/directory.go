@@ -104,7 +104,7 @@ func (a *Agent) SyncDirectory(ctx context.Context) error {
 	}
 	held, failed := st.Held, 0
 	if a.filesDir != "" {
-		held, failed = a.syncFiles(ctx, st, d.Files)
+		held, failed = a.syncSharedFiles(ctx, st, d.Files)
 	}
 	err = a.update(func(s *state) error {
 		s.Contacts, s.Manifest, s.Held = d.Contacts, d.Files, held
@@ -190,9 +190,9 @@ func localName(f protocol.DirectoryFile, taken map[string]bool) string {
 	return name
 }
 
-// syncFiles makes the files folder hold exactly the listed files, and
+// syncSharedFiles makes the files folder hold exactly the listed files, and
 // returns what it holds and how many files failed.
-func (a *Agent) syncFiles(ctx context.Context, st *state, files []protocol.DirectoryFile) ([]heldFile, int) {
+func (a *Agent) syncSharedFiles(ctx context.Context, st *state, files []protocol.DirectoryFile) ([]heldFile, int) {
 	if err := os.MkdirAll(a.filesDir, 0o750); err != nil {
 		a.log.Error("cannot create the files folder", "dir", a.filesDir, "err", err)
 		return st.Held, len(files)

@@ -326,13 +326,21 @@ func (a *Agent) wipe(ctx context.Context, c protocol.Command) bool {
 	log := a.log.With("command", c.ID, "type", c.Type)
 	log.Warn("wiping the agent's data")
 	defer a.stopDirectory()() // no shared file is written while the folder is erased
-	err := a.update(func(s *state) error {
-		*s = state{
-			Server: s.Server, DeviceID: s.DeviceID, Credential: s.Credential, Ownership: s.Ownership,
-			HardwareID: s.HardwareID, Endpoints: s.Endpoints, EnrolledAt: s.EnrolledAt, Pending: s.Pending, Wipe: c.ID,
-		}
-		return nil
-	})
+	// The policy's files first (Wi-Fi passwords among them): the state
+	// that lists them goes next. The policy lock keeps a policy being
+	// applied from writing them again.
+	a.policyMu.Lock()
+	err := a.removePolicyFiles()
+	if err == nil {
+		err = a.update(func(s *state) error {
+			*s = state{
+				Server: s.Server, DeviceID: s.DeviceID, Credential: s.Credential, Ownership: s.Ownership,
+				HardwareID: s.HardwareID, Endpoints: s.Endpoints, EnrolledAt: s.EnrolledAt, Pending: s.Pending, Wipe: c.ID,
+			}
+			return nil
+		})
+	}
+	a.policyMu.Unlock()
 	if err == nil {
 		err = a.eraseFolders()
 	}

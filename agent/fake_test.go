@@ -61,6 +61,13 @@ type fakeServer struct {
 	delivered   map[string]protocol.Command
 	directory   directoryFixture
 
+	policy       *protocol.Policy // nil: no policy targets the device (404)
+	policyGets   []string         // the If-None-Match of every policy fetch
+	policyNotMod int              // fetches answered 304
+	reports      []protocol.PolicyReport
+	reportErr    int                        // when non-zero, reports answer this status
+	reportsCh    chan protocol.PolicyReport // every accepted report
+
 	pendingSig chan struct{}                // pulsed when commands are queued
 	checkIns   chan protocol.CheckInRequest // every accepted check-in
 	resultsCh  chan string                  // IDs of recorded results
@@ -74,6 +81,7 @@ func newFakeServer(t *testing.T) *fakeServer {
 		t: t, results: map[string][]protocol.CommandResult{}, delivered: map[string]protocol.Command{},
 		pendingSig: make(chan struct{}), checkIns: make(chan protocol.CheckInRequest, 100),
 		resultsCh: make(chan string, 100), connected: make(chan struct{}, 100), pollsCh: make(chan string, 100),
+		reportsCh: make(chan protocol.PolicyReport, 100),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+protocol.PathEnroll, f.enroll)
@@ -83,6 +91,8 @@ func newFakeServer(t *testing.T) *fakeServer {
 	mux.HandleFunc("POST "+protocol.PathCommandResult, f.auth(f.result))
 	mux.HandleFunc("POST "+protocol.PathCredential, f.auth(f.rotate))
 	mux.HandleFunc("GET "+protocol.PathPush, f.auth(f.pushHandler))
+	mux.HandleFunc("GET "+protocol.PathPolicy, f.auth(f.getPolicy))
+	mux.HandleFunc("POST "+protocol.PathPolicyReport, f.auth(f.report))
 	mux.HandleFunc("GET "+protocol.PathDirectory, f.auth(f.directoryHandler))
 	mux.HandleFunc("GET "+protocol.PathFileDownload, f.auth(f.fileHandler))
 	f.srv = httptest.NewServer(mux)
@@ -159,6 +169,9 @@ func (f *fakeServer) checkIn(w http.ResponseWriter, r *http.Request) {
 		CheckInIntervalSeconds: 3600, AgentEnabled: f.agentOff == "", DisabledReason: f.agentOff,
 		Commands: f.checkInCmds, Refused: f.refuse, ServerTime: time.Now().Add(f.skew),
 		DirectoryVersion: f.directory.resp.Version,
+	}
+	if f.policy != nil {
+		resp.PolicyVersion = f.policy.Version
 	}
 	f.checkInCmds = nil
 	f.mu.Unlock()
@@ -528,3 +541,62 @@ func (w *syncWriter) String() string {
 }
 
 var _ io.Writer = (*syncWriter)(nil)
+
+// policyETag is the ETag of a policy version, quoted as HTTP has it.
+func policyETag(version string) string { return `"` + version + `"` }
+
+// getPolicy answers the policy, 304 when If-None-Match names its version,
+// 404 when there is none.
+func (f *fakeServer) getPolicy(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	p := f.policy
+	inm := r.Header.Get("If-None-Match")
+	f.policyGets = append(f.policyGets, inm)
+	if p != nil && inm == policyETag(p.Version) {
+		f.policyNotMod++
+	}
+	f.mu.Unlock()
+	switch {
+	case p == nil:
+		writeError(w, http.StatusNotFound, "not_found", "no policy targets this device")
+	case inm == policyETag(p.Version):
+		w.WriteHeader(http.StatusNotModified)
+	default:
+		w.Header().Set("ETag", policyETag(p.Version))
+		writeJSON(w, p)
+	}
+}
+
+// report records a policy report that the protocol's decoder accepts.
+func (f *fakeServer) report(w http.ResponseWriter, r *http.Request) {
+	rep, err := protocol.DecodePolicyReport(r.Body)
+	if err != nil {
+		f.t.Errorf("the agent sent a report the server refuses: %v", err)
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	f.mu.Lock()
+	status := f.reportErr
+	if status == 0 {
+		f.reports = append(f.reports, *rep)
+	}
+	f.mu.Unlock()
+	if status != 0 {
+		writeError(w, status, "internal", "down")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+	f.reportsCh <- *rep
+}
+
+// waitReport waits for the next accepted policy report.
+func (f *fakeServer) waitReport() protocol.PolicyReport {
+	f.t.Helper()
+	select {
+	case rep := <-f.reportsCh:
+		return rep
+	case <-time.After(wait):
+		f.t.Fatal("no policy report")
+	}
+	return protocol.PolicyReport{}
+}

@@ -126,6 +126,10 @@ func (a *Agent) holdPush(ctx context.Context) (connected bool, err error) {
 			a.log.Debug("poked: checking in")
 			a.requestCheckIn()
 		case protocol.PushRefresh:
+			if slices.Contains(msg.Refresh, protocol.RefreshPolicy) {
+				a.log.Debug("the policy changed: fetching it")
+				a.requestPolicy()
+			}
 			if slices.Contains(msg.Refresh, protocol.RefreshDirectory) {
 				a.log.Debug("the company directory changed: fetching it")
 				a.requestDirectory()

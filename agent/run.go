@@ -77,6 +77,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	})
 	wg.Go(func() { a.checkInLoop(ctx) })
 	wg.Go(func() { a.pushLoop(ctx) })
+	wg.Go(func() { a.policyLoop(ctx) })
 	wg.Go(func() { a.directoryLoop(ctx) })
 	wg.Go(func() {
 		select {

@@ -69,6 +69,8 @@ type state struct {
 	// Wipe is the ID of a wipe under way: after a crash, Run finishes it.
 	Wipe string `json:"wipe,omitempty"`
 
+	// Policy is what the agent applied of the device's policy (policy.go).
+	Policy policyState `json:"policy,omitzero"`
 	// The company directory (see directory.go): the version held, the
 	// contacts and file manifest, and the files written to the files folder.
 	DirectoryVersion string                      `json:"directory_version,omitempty"`
@@ -99,12 +101,17 @@ const (
 	maxInterval     = 24 * time.Hour
 )
 
-// interval is the check-in interval, clamped to what the agent accepts.
+// interval is the check-in interval, clamped to what the agent accepts:
+// the policy's, else the server's.
 func (s *state) interval() time.Duration {
-	if s.IntervalSeconds <= 0 {
+	secs := s.IntervalSeconds
+	if s.Policy.IntervalSeconds > 0 {
+		secs = s.Policy.IntervalSeconds
+	}
+	if secs <= 0 {
 		return defaultInterval
 	}
-	return min(max(time.Duration(s.IntervalSeconds)*time.Second, minInterval), maxInterval)
+	return min(max(time.Duration(secs)*time.Second, minInterval), maxInterval)
 }
 
 // clone copies s deeply enough that the copy can be read while s changes.
@@ -114,6 +121,7 @@ func (s *state) clone() *state {
 	c.Apps = slices.Clone(s.Apps)
 	c.Seen = slices.Clone(s.Seen)
 	c.Pending = slices.Clone(s.Pending)
+	c.Policy = s.Policy.clone()
 	c.Contacts, c.Manifest, c.Held = slices.Clone(s.Contacts), slices.Clone(s.Manifest), slices.Clone(s.Held)
 	return &c
 }

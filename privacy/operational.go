@@ -32,7 +32,7 @@ var operational = []OperationalGroup{
 			"apps.id", "apps.account_id", "apps.created_by", "app_versions.id", "app_versions.app_id", "app_versions.uploaded_by",
 			"app_assignments.id", "app_assignments.app_id", "app_assignments.account_id", "app_assignments.device_id",
 			"app_assignments.assigned_by", "app_deployments.version_id", "app_deployments.device_id", "app_deployments.app_id",
-			"app_deployments.command_id",
+			"app_deployments.command_id", "device_compliance.device_id",
 		}},
 	{Reason: "Hashes of secrets (sessions, links, tokens, codes, device credentials) and of the audit chain; a secret cannot be recovered from them.",
 		Columns: []string{
@@ -58,6 +58,7 @@ var operational = []OperationalGroup{
 			"location_points.received_at", "web_history.received_at",
 			"apps.created_at", "apps.updated_at", "app_versions.uploaded_at", "app_versions.scanned_at",
 			"app_assignments.created_at", "app_deployments.created_at", "app_deployments.updated_at",
+			"device_compliance.received_at",
 		}},
 	{Reason: "Status flags, counters, kinds and versions the software keeps about its own rows.",
 		Columns: []string{

@@ -164,6 +164,9 @@ func seeds(t *testing.T) map[string]map[string][]byte {
 	for fuzz, m := range privacySeeds(golden) {
 		in[fuzz] = m
 	}
+	for fuzz, m := range policySeeds(golden) {
+		in[fuzz] = m
+	}
 	for _, m := range in {
 		for name, s := range common {
 			m[name] = []byte(s)

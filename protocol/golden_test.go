@@ -112,7 +112,7 @@ func goldens() []golden {
 		{"push-acked-refused", PushMessage{Type: PushAcked, CommandID: "01jnqb7d9f1h3k5n7q9s1u3w5y",
 			Error: &PushError{Code: "conflict", Message: "The command is cancelled: do not run it."}}},
 		{"error", exampleError()},
-	}, append(privacyGoldens(), directoryGoldens()...)...)
+	}, append(append(privacyGoldens(), policyGoldens()...), directoryGoldens()...)...)
 }
 
 func exampleError() Error {
@@ -181,6 +181,8 @@ func TestGolden(t *testing.T) {
 				decoded, err = DecodeLocation(bytes.NewReader(want))
 			case WebHistoryRequest:
 				decoded, err = DecodeWebHistory(bytes.NewReader(want))
+			case PolicyReport:
+				decoded, err = DecodePolicyReport(bytes.NewReader(want))
 			default:
 				return
 			}

@@ -116,7 +116,7 @@ var accountPurgePlan = []purgeStep{
 	{category: "device.consents", parts: []steward.PurgePart{steward.PurgeConsents}},
 	{category: "device.commands", parts: []steward.PurgePart{steward.PurgeCommands}},
 	{category: "device.history", parts: []steward.PurgePart{steward.PurgeDeviceEvents}},
-	{category: "device.inventory", parts: []steward.PurgePart{steward.PurgeDeviceApps, steward.PurgeDevices},
+	{category: "device.inventory", parts: []steward.PurgePart{steward.PurgeDeviceApps, steward.PurgeCompliance, steward.PurgeDevices},
 		also: "device.name", alsoPart: steward.PurgeDevices},
 	{category: "directory.contacts", parts: []steward.PurgePart{steward.PurgeContacts}},
 	{category: "directory.files", parts: []steward.PurgePart{steward.PurgeSharedFiles}},
@@ -171,7 +171,7 @@ var enforcement = map[string][]steward.Enforcement{
 		onReset),
 	"device.consents":  with(accountSwept(""), onReset),
 	"device.history":   with(accountSwept(""), onReset),
-	"device.inventory": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: "the device's confirmed reset deletes the device and its app list in one transaction"}),
+	"device.inventory": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: "the device's confirmed reset deletes the device, its app list and its compliance report in one transaction"}),
 	"device.name":      with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorDeviceReset, By: steward.EnforcedOnEvent, What: "the device's confirmed reset deletes the device in one transaction"}),
 	"device.commands": with(accountSwept(""),
 		steward.Enforcement{Anchor: steward.AnchorEvent, By: steward.EnforcedByJob,
@@ -577,7 +577,7 @@ func purgeAction(r steward.RetentionRule) steward.RetentionAction {
 
 // purgeNotes explain a purge receipt.
 var purgeNotes = map[string]string{
-	"device.inventory":    "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their app lists deleted.",
+	"device.inventory":    "Devices anonymised (identifiers, names, network and SIM data overwritten, credentials revoked); their app lists and compliance reports deleted.",
 	"account.managers":    "Their one-time links went with them.",
 	"account.reseller":    "The account's notes and status reason erased; its name, kind and subscription stay with the credit ledger, which legal retention keeps.",
 	"privacy.legal_holds": "Holds placed on the account that were released or had expired.",

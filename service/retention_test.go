@@ -97,6 +97,9 @@ func (e *env) fill(t *testing.T, w *retentionWorld, acc *steward.Account, email 
 	must(t, err)
 	d := e.device(t, acc, email[:5])
 	must(t, e.db.ReplaceDeviceApps(e.ctx, d.ID, []steward.App{{Package: "com.example.mail"}, {Package: "com.example.maps"}}))
+	must(t, e.db.PutComplianceReport(e.ctx, &steward.ComplianceReport{DeviceID: d.ID, Version: "v1", AppliedAt: e.clock.Now(),
+		ReceivedAt: e.clock.Now(), State: steward.ComplianceNonCompliant, Failed: 1,
+		Settings: []steward.ComplianceSetting{{Key: "wifi/Office", Status: steward.SettingFailed, Detail: "Wrong password."}}}))
 	must(t, e.db.InsertDeviceEvent(e.ctx, &steward.DeviceEvent{ID: steward.NewID(e.clock.Now()), DeviceID: d.ID, Kind: "inventory",
 		CreatedAt: e.clock.Now()}))
 	_, err = e.svc.SendCommand(m.ctx, service.CommandSend{DeviceIDs: []string{d.ID}, Type: steward.CmdSync})
@@ -119,7 +122,8 @@ func (e *env) fill(t *testing.T, w *retentionWorld, acc *steward.Account, email 
 func (e *env) deviceRows(t *testing.T, d *steward.Device) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, table := range []string{"location_points", "web_history", "device_consents", "commands", "device_events", "device_apps"} {
+	for _, table := range []string{"location_points", "web_history", "device_consents", "commands", "device_events", "device_apps",
+		"device_compliance"} {
 		out[table] = len(e.ids(t, `SELECT device_id FROM `+table+` WHERE device_id = $1`, d.ID))
 	}
 	return out
@@ -172,7 +176,7 @@ func (e *env) wiped(t *testing.T, acc *steward.Account, data *accountData) {
 		t.Errorf("audit head of %s: %d %q %v", acc.Name, seq, hash, err)
 	}
 	diff(t, "device rows", e.deviceRows(t, data.device), map[string]int{"location_points": 0, "web_history": 0,
-		"device_consents": 0, "commands": 0, "device_events": 0, "device_apps": 0})
+		"device_consents": 0, "commands": 0, "device_events": 0, "device_apps": 0, "device_compliance": 0})
 	d, err := e.db.DeviceByID(e.ctx, data.device.ID)
 	must(t, err)
 	type facts struct {

@@ -78,6 +78,9 @@ type Service struct {
 	acks      *groupCommit  // acknowledgements, committed in groups
 	states    *deviceStates // nil unless Options.SingleNode
 	privacy   privacyCache  // accounts' privacy switches, for check-ins
+	// policyVersions gives compliance each device's current policy version
+	// (see compliance.go); nil until the effective policy is computed.
+	policyVersions policyVersionsFunc
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
 	// a wrong password and existence does not leak through timing.

@@ -54,11 +54,13 @@ type device struct {
 	ping     *time.Timer        // next ping of conn
 	dropPoll context.CancelFunc // ends the long poll in flight
 	priv     privacyState       // location and browsing (privacy.go)
+	pol      policyState        // the policy applied (policy.go)
 	dir      directory          // the company directory held (directory.go)
 
-	exec    sync.Mutex // one command at a time, as an agent does
-	checkMu sync.Mutex // one check-in at a time
-	dirMu   sync.Mutex // one directory sync at a time
+	exec     sync.Mutex // one command at a time, as an agent does
+	policyMu sync.Mutex // one policy application at a time
+	dirMu    sync.Mutex // one directory sync at a time
+	checkMu  sync.Mutex // one check-in at a time
 }
 
 // seenCmd is a command a device took, kept until its expiry so that a
@@ -281,10 +283,14 @@ func (d *device) checkIn(ctx context.Context) error {
 		}
 		d.refused[field] = true
 	}
+	policy := d.wantsPolicy(resp.PolicyVersion)
 	d.mu.Unlock()
 	d.f.c.refusals.Add(int64(len(resp.Refused)))
 	d.receive(resp.Commands)
 	d.privacy(ctx, resp.Privacy)
+	if policy {
+		d.syncPolicy(ctx)
+	}
 	if resp.DirectoryVersion != d.directoryVersion() {
 		d.syncDirectory(ctx)
 	}
@@ -586,8 +592,11 @@ func (d *device) readPush(ctx context.Context, conn *websocket.Conn) error {
 		case protocol.PushPoke:
 			d.due()
 		case protocol.PushRefresh:
+			if contains(m.Refresh, protocol.RefreshPolicy) {
+				d.f.spawn(func() { d.syncPolicy(ctx) })
+			}
 			if slices.Contains(m.Refresh, protocol.RefreshDirectory) {
-				d.syncDirectory(ctx)
+				d.f.spawn(func() { d.syncDirectory(ctx) })
 			}
 		} // other types are for later agents
 	}

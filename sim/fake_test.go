@@ -44,6 +44,7 @@ type fakeServer struct {
 	pings      atomic.Int64
 	apks       map[string][]byte // by version, at protocol.PathAppDownload
 	downloads  map[string]int    // successful downloads by device ID
+	policy     *protocol.Policy  // nil: no policy targets the devices (404)
 }
 
 type fakeDevice struct {
@@ -55,7 +56,9 @@ type fakeDevice struct {
 	commands       []*fakeCommand
 	wake           chan struct{} // closed when a command is queued
 	conn           *websocket.Conn
-	disabled       bool // by an agent_disable the device carried out
+	disabled       bool                    // by an agent_disable the device carried out
+	policyGets     []string                // If-None-Match of each policy fetch
+	reports        []protocol.PolicyReport // accepted policy reports
 }
 
 type fakeCommand struct {
@@ -90,6 +93,8 @@ func (s *fakeServer) routes() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathCommandResult, s.result)
 	mux.HandleFunc("GET "+protocol.PathPush, s.push)
 	mux.HandleFunc("GET "+protocol.PathAppDownload, s.download)
+	mux.HandleFunc("GET "+protocol.PathPolicy, s.getPolicy)
+	mux.HandleFunc("POST "+protocol.PathPolicyReport, s.policyReport)
 	return mux
 }
 
@@ -232,9 +237,14 @@ func (s *fakeServer) checkIn(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	pending, enabled := d.pendingLocked(), !d.disabled
+	version := ""
+	if s.policy != nil {
+		version = s.policy.Version
+	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, protocol.CheckInResponse{
-		CheckInIntervalSeconds: s.interval, AgentEnabled: enabled, Commands: pending, Refused: refused, ServerTime: time.Now().UTC(),
+		CheckInIntervalSeconds: s.interval, AgentEnabled: enabled, Commands: pending, Refused: refused,
+		PolicyVersion: version, ServerTime: time.Now().UTC(),
 	})
 }
 
@@ -601,4 +611,93 @@ func startFakeServerProcess(b *testing.B) string {
 		b.Fatalf("fake server process: %v", err)
 	}
 	return strings.TrimSpace(line)
+}
+
+// getPolicy answers the policy: 304 when If-None-Match is its ETag, 404
+// when there is none.
+func (s *fakeServer) getPolicy(w http.ResponseWriter, r *http.Request) {
+	d := s.auth(w, r)
+	if d == nil {
+		return
+	}
+	inm := r.Header.Get("If-None-Match")
+	s.mu.Lock()
+	p := s.policy
+	d.policyGets = append(d.policyGets, inm)
+	s.mu.Unlock()
+	switch {
+	case p == nil:
+		writeError(w, http.StatusNotFound, "not_found", "no policy targets this device")
+	case inm == `"`+p.Version+`"`:
+		w.WriteHeader(http.StatusNotModified)
+	default:
+		w.Header().Set("ETag", `"`+p.Version+`"`)
+		writeJSON(w, http.StatusOK, p)
+	}
+}
+
+// policyReport keeps a report the protocol's decoder accepts; a report
+// that misses or repeats a setting of the policy is a violation.
+func (s *fakeServer) policyReport(w http.ResponseWriter, r *http.Request) {
+	d := s.auth(w, r)
+	if d == nil {
+		return
+	}
+	rep, err := protocol.DecodePolicyReport(r.Body)
+	if err != nil {
+		s.refuse(w, err)
+		return
+	}
+	s.mu.Lock()
+	if p := s.policy; p != nil && p.Version == rep.Version {
+		var keys []string
+		for _, st := range rep.Settings {
+			keys = append(keys, st.Key)
+		}
+		if !slices.Equal(keys, p.SettingKeys()) {
+			s.violations = append(s.violations, fmt.Sprintf("device %s reported %v on a policy of %v", d.id, keys, p.SettingKeys()))
+		}
+	}
+	d.reports = append(d.reports, *rep)
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// setPolicy replaces the policy the devices should hold.
+func (s *fakeServer) setPolicy(p *protocol.Policy) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policy = p
+}
+
+// pushAll sends a message over every device's open socket.
+func (s *fakeServer) pushAll(tb testing.TB, m protocol.PushMessage) {
+	tb.Helper()
+	s.mu.Lock()
+	var conns []*websocket.Conn
+	for _, d := range s.devices {
+		if d.conn != nil {
+			conns = append(conns, d.conn)
+		}
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, c := range conns {
+		b, _ := json.Marshal(m)
+		if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+			tb.Errorf("push: %v", err)
+		}
+	}
+}
+
+// reportsOf returns every device's reports, by device ID.
+func (s *fakeServer) reportsOf() map[string][]protocol.PolicyReport {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string][]protocol.PolicyReport{}
+	for id, d := range s.devices {
+		out[id] = slices.Clone(d.reports)
+	}
+	return out
 }

@@ -172,6 +172,8 @@ func opName(path string) string {
 		return "result"
 	case strings.HasSuffix(path, "/checkin"):
 		return "checkin"
+	case strings.HasSuffix(path, "/policy/report"):
+		return "policy report"
 	default:
 		return "commands"
 	}

@@ -78,6 +78,10 @@ type Options struct {
 	// LocationConsentRate is the fraction of company-owned devices' users
 	// who grant location when the server asks, 0–1 (0: nobody does).
 	LocationConsentRate float64
+	// PolicyFailureRates is, per kind of policy setting (PolicyKinds), the
+	// fraction of settings of that kind that fail on a device, 0–1; a kind
+	// not named never fails.
+	PolicyFailureRates map[string]float64
 	// CommandDelay is how long executing a command of a type takes, between
 	// the ack and the result. It must be safe for concurrent use. Default:
 	// DefaultCommandDelay.
@@ -145,6 +149,9 @@ func New(o Options) (*Fleet, error) {
 	if o.PersonalShare < 0 || o.PersonalShare > 1 || o.FailureRate < 0 || o.FailureRate > 1 ||
 		o.LocationConsentRate < 0 || o.LocationConsentRate > 1 {
 		return nil, errors.New("sim: PersonalShare, FailureRate and LocationConsentRate must be within 0–1")
+	}
+	if err := checkPolicyRates(o.PolicyFailureRates); err != nil {
+		return nil, err
 	}
 	base, err := url.Parse(o.Server)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {

@@ -85,6 +85,8 @@ var purgeSets = map[steward.PurgePart]struct {
 	steward.PurgeDeviceApps: {rowSet{table: "device_apps", key: "(device_id, package)", sel: "x.device_id, x.package",
 		ret: "device_id || '/' || package", from: "device_apps x" + deviceJoin, path: "a.path", subjects: "d.id",
 		category: "'device.inventory'"}, "d.account_id = $1"},
+	steward.PurgeCompliance: {rowSet{table: "device_compliance", key: "device_id", sel: "x.device_id", ret: "device_id",
+		from: "device_compliance x" + deviceJoin, path: "a.path", subjects: "d.id", category: "'device.inventory'"}, "d.account_id = $1"},
 	steward.PurgeDevices: {rowSet{table: "devices", key: "id", sel: "d.id", ret: "id",
 		from: "devices d JOIN accounts a ON a.id = d.account_id", path: "a.path", subjects: "d.id", category: "'device.inventory'"},
 		"d.account_id = $1 AND d.hardware_id <> ('anonymised:' || d.id)"},

@@ -199,6 +199,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "--nope"}, nil, "flag provided but not defined: -nope"},
 		{[]string{"run"}, map[string]string{"STEWARD_AGENT_ALLOW_DESTRUCTIVE": "maybe"}, `$STEWARD_AGENT_ALLOW_DESTRUCTIVE="maybe" is not true or false`},
 		{[]string{"status", "--log-level", "loud"}, nil, `--log-level "loud" is not debug, info, warn or error`},
+		{[]string{"run", "--wifi-reload-cmd", "nmcli connection reload"}, nil, "--wifi-reload-cmd needs --apply-wifi-dir"},
+		{[]string{"run", "--apply-wifi-dir", "/etc/nm"}, map[string]string{"STEWARD_AGENT_CA_UPDATE_CMD": "update-ca-certificates"}, "--ca-update-cmd needs --apply-ca-dir"},
 	} {
 		a, _, stderr := testApp(t, tc.env)
 		if code := a.run(context.Background(), tc.args); code != exitUsage || !strings.Contains(stderr.String(), tc.want) {

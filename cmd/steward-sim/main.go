@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,6 +57,12 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&o.PersonalShare, "personal", 0.2, "share of personal (BYOD) devices, 0–1")
 	fs.Float64Var(&o.FailureRate, "failure-rate", 0.02, "share of commands that fail, 0–1")
 	fs.Float64Var(&o.LocationConsentRate, "location-consent", 0.7, "share of company devices' users who grant location when asked, 0–1")
+	fs.Func("policy-failures", "share of policy settings that fail, per kind, e.g. `wifi=0.1,app=0.05` (kinds: "+
+		strings.Join(sim.PolicyKinds, ", ")+"; default none)", func(v string) error {
+		rates, err := parseRates(v)
+		o.PolicyFailureRates = rates
+		return err
+	})
 	fs.BoolVar(&o.UsePush, "push", false, "hold a push WebSocket per device instead of long-polling")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed the fleet is drawn from (same seed, same devices)")
 	fs.DurationVar(&o.CheckInEvery, "checkin", 0, "check-in interval, overriding the server's")
@@ -142,10 +150,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // statsLine formats the counters, with the first sighting → ack latency of
 // the commands finished since the last line.
 func statsLine(st sim.Stats, finished map[string]sim.CommandTiming) string {
-	line := fmt.Sprintf("%s enrolled=%d/%d stopped=%d push=%d check-ins ok=%d failed=%d commands received=%d succeeded=%d failed=%d unsupported=%d gone=%d errors=%d",
+	line := fmt.Sprintf("%s enrolled=%d/%d stopped=%d push=%d check-ins ok=%d failed=%d commands received=%d succeeded=%d failed=%d unsupported=%d gone=%d errors=%d policy fetched=%d unchanged=%d reports=%d",
 		time.Now().Format(time.TimeOnly), st.Enrolled, st.Devices, st.Stopped, st.PushConnected,
 		st.CheckInsOK, st.CheckInsFailed, st.CommandsReceived, st.CommandsSucceeded, st.CommandsFailed,
-		st.CommandsUnsupported, st.CommandsGone, st.RequestErrors)
+		st.CommandsUnsupported, st.CommandsGone, st.RequestErrors, st.PolicyFetches, st.PolicyNotModified, st.PolicyReports)
 	if st.DirectoryFetches+st.DirectoryNotModified > 0 {
 		line += fmt.Sprintf(" directory fetches=%d unchanged=%d files=%d bad=%d removed=%d",
 			st.DirectoryFetches, st.DirectoryNotModified, st.FileDownloads, st.FileDownloadsBad, st.FilesRemoved)
@@ -162,4 +170,24 @@ func statsLine(st sim.Stats, finished map[string]sim.CommandTiming) string {
 		line += fmt.Sprintf(" ack p50=%v p99=%v max=%v (n=%d)", q(0.5), q(0.99), lat[len(lat)-1], len(lat))
 	}
 	return line
+}
+
+// parseRates reads kind=rate pairs separated by commas.
+func parseRates(v string) (map[string]float64, error) {
+	rates := map[string]float64{}
+	for _, pair := range strings.Split(v, ",") {
+		kind, rate, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok {
+			return nil, fmt.Errorf("%q: want kind=rate, e.g. wifi=0.1", pair)
+		}
+		r, err := strconv.ParseFloat(rate, 64)
+		if err != nil || r < 0 || r > 1 {
+			return nil, fmt.Errorf("%q: the rate is a number from 0 to 1", pair)
+		}
+		if !slices.Contains(sim.PolicyKinds, kind) {
+			return nil, fmt.Errorf("%q: the kinds are %s", pair, strings.Join(sim.PolicyKinds, ", "))
+		}
+		rates[kind] = r
+	}
+	return rates, nil
 }

@@ -52,10 +52,23 @@ func TestParseRefusesIncompleteFlags(t *testing.T) {
 		{"--code", "X"},
 		{"--server", "http://127.0.0.1:1", "--code", "X", "extra"},
 		{"--server", "http://127.0.0.1:1", "--code", "X", "--stats", "0s"},
+		{"--server", "http://127.0.0.1:1", "--code", "X", "--policy-failures", "wifi"},
+		{"--server", "http://127.0.0.1:1", "--code", "X", "--policy-failures", "wifi=2"},
+		{"--server", "http://127.0.0.1:1", "--code", "X", "--policy-failures", "bluetooth=0.1"},
 	} {
 		if _, err := parse(args, &bytes.Buffer{}); err == nil {
 			t.Errorf("parse(%q) accepted it", args)
 		}
+	}
+}
+
+func TestParsePolicyFailures(t *testing.T) {
+	c, err := parse([]string{"--server", "http://127.0.0.1:1", "--code", "X", "--policy-failures", "wifi=0.1, app=0.05"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.opts.PolicyFailureRates; len(r) != 2 || r["wifi"] != 0.1 || r["app"] != 0.05 {
+		t.Errorf("rates %v", r)
 	}
 }
 

@@ -497,6 +497,7 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	exerciseFleet(c, fleetActors{admin: tok, rita: ritaToken.Secret, ivan: ivanToken.Secret,
 		platform: me.Account.ID, reseller: reseller.ID, client: client.ID})
 	exerciseApps(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
+	exerciseCompliance(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 	exerciseContactsAndFiles(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 
 	// Status and moves.

@@ -112,5 +112,8 @@ func (a *API) routeTable() []Route {
 		{Method: "POST", Pattern: "/api/v1/privacy/holds/{hold}/release", Summary: "Release a legal hold (platform admin)", handler: a.releaseHold},
 		{Method: "GET", Pattern: "/api/v1/privacy/receipts", Summary: "Receipts of retention sweeps (platform admin)", handler: a.listReceipts},
 		{Method: "POST", Pattern: "/api/v1/privacy/sweep", Summary: "Run the retention sweep now (platform admin)", handler: a.runSweep},
+
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/compliance", Summary: "Compliance of an account's devices, counted by state, with a page of devices in one state", handler: a.accountCompliance},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/compliance", Summary: "A device's compliance and its latest policy report", handler: a.deviceCompliance},
 	}
 }

@@ -18,6 +18,8 @@ type dashboardView struct {
 	// node. It is not scoped to an account, so only the platform sees it.
 	Connected int
 	Platform  bool
+	// Compliance counts the subtree's devices in each compliance state.
+	Compliance []stateCount
 }
 
 func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -29,13 +31,18 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, p *page) (*r
 	if err != nil {
 		return nil, err
 	}
+	compliance, err := c.svc.ComplianceCounts(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]string, 0, len(d.RecentAudit))
 	for _, e := range d.RecentAudit {
 		ids = append(ids, e.AccountID)
 	}
 	p.Title, p.Nav, p.Account = "Dashboard", "dashboard", d.Account
 	v := dashboardView{Dashboard: d, Resellers: d.Accounts[steward.AccountReseller], Clients: d.Accounts[steward.AccountClient],
-		Names: c.accountNames(r.Context(), ids...), Fleet: fleet, Platform: p.Actor.AccountKind == steward.AccountPlatform}
+		Names: c.accountNames(r.Context(), ids...), Fleet: fleet, Platform: p.Actor.AccountKind == steward.AccountPlatform,
+		Compliance: stateCounts(compliance)}
 	if v.Platform {
 		v.Connected = c.svc.ConnectedCount()
 	}

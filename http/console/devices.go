@@ -204,6 +204,7 @@ type deviceView struct {
 	Personal       bool
 	Folder         *steward.Folder  // the folder it is in, if any
 	Groups         []*steward.Group // the groups it is in
+	Compliance     *steward.DeviceCompliance
 }
 
 func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -243,6 +244,9 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 	}
 	if len(v.History) == historyPage {
 		v.HistoryNext = v.History[len(v.History)-1].ID
+	}
+	if v.Compliance, err = c.svc.DeviceCompliance(ctx, d.ID); err != nil {
+		return nil, err
 	}
 	v.AccountName = c.accountNames(ctx, d.AccountID)[d.AccountID]
 	if d.FolderID != "" {

@@ -112,6 +112,15 @@ func eventSummary(e *steward.DeviceEvent) string {
 		if m["rotated"] == true {
 			return "The device rotated its credential."
 		}
+	case "compliance":
+		s := complianceLabels[steward.ComplianceState(str("state"))][0] + " on policy version " + str("version")
+		if m["stale"] == true {
+			s += " (not the current version)"
+		}
+		if f := list("failed"); f != "" {
+			s += "; failed: " + f
+		}
+		return s + "."
 	case "disabled", "enabled":
 		s := strings.TrimSpace(str("reason"))
 		if by := str("by"); by != "" {

@@ -43,6 +43,7 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/devices/{device}/location", h: c.locationPage},
 		{method: "GET", pattern: "/console/devices/{device}/web-history", h: c.webHistoryPage},
 		{method: "POST", pattern: "/console/commands/{command}/cancel", h: c.cancelCommand},
+		{method: "GET", pattern: "/console/compliance", h: c.compliance},
 
 		{method: "GET", pattern: "/console/apps", h: c.apps},
 		{method: "GET", pattern: "/console/apps/{app}", h: c.appPage},
