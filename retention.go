@@ -186,6 +186,10 @@ const (
 	PurgeSharedFiles PurgePart = "shared_files"
 )
 
+// PurgeUsers is an account's directory users; the database leaves the
+// devices they held without a user.
+const PurgeUsers PurgePart = "users"
+
 // RetentionStore keeps what the retention engine reads and changes. Every
 // deleting method works in one short statement of at most batch rows, so
 // a large sweep never holds the database writer for long, and leaves rows

@@ -25,6 +25,7 @@ type Store interface {
 	DirectoryStore
 	KeyStore
 	ComplianceStore
+	UserStore
 	ContactStore
 	SharedFileStore
 	DirectoryVersionStore

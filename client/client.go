@@ -132,6 +132,11 @@ type request struct {
 	raw         io.Reader
 	contentType string
 	noAuth      bool
+	// rawOut, when set, receives a successful response's body as it is,
+	// streamed and unbounded, instead of decoding it as JSON.
+	rawOut io.Writer
+	// errOut, when set, also decodes an error response's body into it.
+	errOut any
 }
 
 // do performs the request and decodes a successful response into out
@@ -174,6 +179,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return fmt.Errorf("%s: %w", r.op, err)
 	}
 	defer resp.Body.Close()
+	if r.rawOut != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		if _, err := io.Copy(r.rawOut, resp.Body); err != nil {
+			return fmt.Errorf("%s: read response: %w", r.op, err)
+		}
+		return nil
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
 		return fmt.Errorf("%s: read response: %w", r.op, err)
@@ -182,6 +193,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return fmt.Errorf("%s: the response is larger than %d bytes", r.op, c.maxBody)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if r.errOut != nil {
+			_ = json.Unmarshal(data, r.errOut)
+		}
 		return responseError(r.op, resp, data)
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {

@@ -323,8 +323,22 @@ var catalog = []steward.Category{
 
 	// Categories whose feature this version does not build: listed so the
 	// catalog covers SPEC §4, marked so the records do not claim them.
-	notYet("directory.users", "Directory users", "the directory is not built yet",
-		"email, name, directory name, associated device, custom fields", "Assign devices to named users.", "P-USERS"),
+	{
+		Name: "directory.users", Title: "Directory users",
+		Fields: []string{"email", "name", "directory name (such as the login in the company's own directory)",
+			"custom fields the customer defines (text, numbers, dates, choices)", "the devices each user holds"},
+		Purpose:    "Know who holds each company device: assign devices to named users.",
+		LegalBasis: basisEmployer,
+		Subjects:   []string{subjDeviceUsers},
+		Recipients: everyone,
+		Columns:    []string{"users.email", "users.name", "users.directory_name", "users.custom_fields", "devices.user_id"},
+		Rule: steward.RetentionRule{Version: 1, Action: steward.ActionDelete,
+			Anchors: anchors(accountClock, steward.Anchor{Kind: steward.AnchorCustomerDeleted}),
+			Summary: "Deleted at once when the customer deletes the user (its devices are left without one; a removed custom field's values go from every user); otherwise deleted 6 months after the account is deleted or 2 years after its subscription ends, whichever comes first."},
+		Safeguards: []string{"The audit log records which user and which fields changed, never the values, so a deleted user leaves no copy behind",
+			"Exported files guard against spreadsheet formula injection", sgScope, sgAudit},
+		Clauses: []string{"P-USERS"},
+	},
 	{
 		Name: "directory.contacts", Title: "Shared contacts",
 		Fields:     []string{"contact name, email address, phone number and note", "the accounts, folders, groups and devices each is sent to"},

@@ -33,6 +33,7 @@ var operational = []OperationalGroup{
 			"app_assignments.id", "app_assignments.app_id", "app_assignments.account_id", "app_assignments.device_id",
 			"app_assignments.assigned_by", "app_deployments.version_id", "app_deployments.device_id", "app_deployments.app_id",
 			"app_deployments.command_id", "device_compliance.device_id",
+			"users.id", "users.account_id", "user_fields.account_id",
 		}},
 	{Reason: "Hashes of secrets (sessions, links, tokens, codes, device credentials) and of the audit chain; a secret cannot be recovered from them.",
 		Columns: []string{
@@ -59,6 +60,7 @@ var operational = []OperationalGroup{
 			"apps.created_at", "apps.updated_at", "app_versions.uploaded_at", "app_versions.scanned_at",
 			"app_assignments.created_at", "app_deployments.created_at", "app_deployments.updated_at",
 			"device_compliance.received_at",
+			"users.created_at", "users.updated_at",
 		}},
 	{Reason: "Status flags, counters, kinds and versions the software keeps about its own rows.",
 		Columns: []string{
@@ -94,6 +96,9 @@ var operational = []OperationalGroup{
 			"account_keys.account_id", "account_keys.version", "account_keys.wrapped_key", "account_keys.master_key_id",
 			"account_keys.created_at", "account_keys.rotated_at",
 		}},
+	{Reason: "Definitions of an account's custom user fields (key, label, type, choices, order): the shape of a company's directory, not data about a person. A user's values are in users.custom_fields.",
+		Columns: []string{"user_fields.field_key", "user_fields.position", "user_fields.label", "user_fields.type",
+			"user_fields.choices", "user_fields.required"}},
 	{Reason: "Shared contacts and files: their identifiers, owners and targets (references to accounts, folders, groups and " +
 		"devices), who created them, their timestamps, and each device's directory version (a hash of what it should hold). " +
 		"The personal fields are in directory.contacts and directory.files; these go with their rows.",

@@ -77,7 +77,7 @@ func TestRecordsSayWhatIsProcessed(t *testing.T) {
 			t.Errorf("category %s: collected %v but %d columns", c.Name, c.Collected(), len(c.Columns))
 		}
 	}
-	wantAbsent := []string{"directory.users", "config.policies", "config.wifi",
+	wantAbsent := []string{"config.policies", "config.wifi",
 		"config.ca_certs", "support.tickets", "support.remote_sessions", "auth.risk_signals"}
 	if diff := cmp.Diff(wantAbsent, absent); diff != "" {
 		t.Errorf("not collected (-want +got):\n%s", diff)
@@ -122,6 +122,7 @@ func TestRetentionMatchesThePolicies(t *testing.T) {
 		"auth.risk_signals":       "event 3 months",
 		"support.tickets":         "closed 2 years",
 		"support.remote_sessions": "event 1 year",
+		"directory.users":         "customer_deleted at once, account_deleted 6 months, subscription_ended 2 years",
 	}
 	for name, w := range want {
 		if got[name] != w {

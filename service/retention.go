@@ -116,6 +116,7 @@ var accountPurgePlan = []purgeStep{
 	{category: "device.consents", parts: []steward.PurgePart{steward.PurgeConsents}},
 	{category: "device.commands", parts: []steward.PurgePart{steward.PurgeCommands}},
 	{category: "device.history", parts: []steward.PurgePart{steward.PurgeDeviceEvents}},
+	{category: "directory.users", parts: []steward.PurgePart{steward.PurgeUsers}},
 	{category: "device.inventory", parts: []steward.PurgePart{steward.PurgeDeviceApps, steward.PurgeCompliance, steward.PurgeDevices},
 		also: "device.name", alsoPart: steward.PurgeDevices},
 	{category: "directory.contacts", parts: []steward.PurgePart{steward.PurgeContacts}},
@@ -196,6 +197,8 @@ var enforcement = map[string][]steward.Enforcement{
 	"apps.private": {{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
 		What: "deleting an app deletes its APK files from storage and its versions, assignments and deployments at once"}},
 	"privacy.legal_holds": accountSwept("privacy.retention (hourly): the account clock deletes the holds placed on the account once they are released or expired"),
+	"directory.users": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "deleting a user deletes it at once, in one transaction; its devices are left without a user (ON DELETE SET NULL)"}),
 	"directory.contacts": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
 		What: "deleting a contact deletes it and its targets at once; the devices that held it get a new directory version and remove their copy"}),
 	"directory.files": with(accountSwept("privacy.retention (hourly): the account clock, run for each deleted or expired account, deletes the files' records and their content in blob storage"),
@@ -239,7 +242,7 @@ var categoryTables = map[string]string{"device.location": "location_points", "de
 	"account.sessions": "sessions", "account.api_tokens": "api_tokens", "account.reseller": "accounts",
 	"audit.console_actions": "audit_log", "billing.credit_ledger": "credit_ledger", "billing.activation_codes": "activation_codes",
 	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds", "apps.private": "app_versions",
-	"directory.contacts": "contacts", "directory.files": "shared_files"}
+	"directory.users": "users", "directory.contacts": "contacts", "directory.files": "shared_files"}
 
 // tally is what one sweep did to one category.
 type tally struct {

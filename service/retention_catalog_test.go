@@ -206,6 +206,7 @@ func TestRetentionReceiptsNameTheirCategory(t *testing.T) {
 			"activation_codes delete": "billing.activation_codes", "sessions delete": "account.sessions",
 			"api_tokens delete": "account.api_tokens", "managers delete": "account.managers", "audit_log delete": "audit.console_actions",
 			"legal_holds delete": "privacy.legal_holds", "accounts anonymise": "account.reseller", "device_compliance anonymise": "device.inventory",
+			"users delete": "directory.users",
 		})
 	})
 }

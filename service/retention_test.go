@@ -85,6 +85,7 @@ type accountData struct {
 	manager *member
 	device  *steward.Device
 	ledger  int
+	user    *steward.DirectoryUser // holds the device
 }
 
 // fill gives acc a manager (signed in, with an API token), a device with
@@ -115,7 +116,12 @@ func (e *env) fill(t *testing.T, w *retentionWorld, acc *steward.Account, email 
 	must(t, err)
 	l, err := e.db.ListLedger(e.ctx, steward.LedgerFilter{AccountID: acc.ID, Limit: 500})
 	must(t, err)
-	return &accountData{manager: m, device: d, ledger: len(l)}
+	now := e.clock.Now()
+	u := &steward.DirectoryUser{ID: steward.NewID(now), AccountID: acc.ID, Email: "holder-" + email, Name: "Device Holder",
+		CustomFields: map[string]string{"badge": "B-77"}, CreatedAt: now, UpdatedAt: now}
+	must(t, e.db.InsertUser(e.ctx, u))
+	must(t, e.db.SetDeviceUser(e.ctx, d.ID, u.ID, now))
+	return &accountData{manager: m, device: d, ledger: len(l), user: u}
 }
 
 // deviceRows counts a device's rows in every table attached to it.
@@ -154,6 +160,9 @@ func (e *env) untouched(t *testing.T, acc *steward.Account, data *accountData) {
 	if e.auditCount(t, acc) == 0 {
 		t.Fatalf("audit chain of %s is gone", acc.Name)
 	}
+	if user, err := e.db.DeviceUserID(e.ctx, data.device.ID); err != nil || user != data.user.ID {
+		t.Fatalf("user of the device of %s: %q %v", acc.Name, user, err)
+	}
 }
 
 // wiped fails t unless the account clock has run for acc: logins, audit
@@ -189,6 +198,8 @@ func (e *env) wiped(t *testing.T, acc *steward.Account, data *accountData) {
 		inv.SystemSignature, inv.Model, inv.OSVersion, d.AgentEnabled},
 		facts{"", d.ID, "anonymised:" + d.ID, "", "", "", "", "", "", "TC58", "14", false})
 	diff(t, "credential", e.ids(t, `SELECT credential_hash FROM devices WHERE id = $1`, d.ID), []string{""})
+	diff(t, "directory users", e.ids(t, `SELECT id FROM users WHERE account_id = $1`, acc.ID), []string{})
+	diff(t, "the device's user", e.ids(t, `SELECT id FROM devices WHERE id = $1 AND user_id IS NOT NULL`, d.ID), []string{})
 	l, err := e.db.ListLedger(e.ctx, steward.LedgerFilter{AccountID: acc.ID, Limit: 500})
 	must(t, err)
 	if len(l) != data.ledger || len(l) == 0 {

@@ -112,6 +112,10 @@ var purgeSets = map[steward.PurgePart]struct {
 	// (see PurgeAccountPart: a hold does not hold itself).
 	steward.PurgeLegalHolds: {rowSet{table: "legal_holds", key: "id", sel: "x.id", ret: "id",
 		from: "legal_holds x", path: "NULL", subjects: "NULL", category: "'privacy.legal_holds'"}, "x.account_id = $1"},
+	// Deleting a user clears devices.user_id (ON DELETE SET NULL).
+	steward.PurgeUsers: {rowSet{table: "users", key: "id", sel: "x.id", ret: "id",
+		from: "users x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.id", category: "'directory.users'"},
+		"x.account_id = $1"},
 	steward.PurgeContacts: {rowSet{table: "contacts", key: "id", sel: "x.id", ret: "id",
 		from: "contacts x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.created_by",
 		category: "'directory.contacts'"}, "x.account_id = $1"},
@@ -360,7 +364,7 @@ func (db *DB) RestoreSubtree(ctx context.Context, prefix string, deletedAt, at t
 var countable = map[string]bool{"location_points": true, "web_history": true, "security_events": true, "audit_log": true,
 	"managers": true, "devices": true, "credit_ledger": true, "device_consents": true, "device_events": true, "commands": true,
 	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true, "app_versions": true,
-	"contacts": true, "shared_files": true}
+	"users": true, "contacts": true, "shared_files": true}
 
 // CountTable counts the rows of one of the tables the engine knows.
 func (db *DB) CountTable(ctx context.Context, table string) (int64, error) {

@@ -87,6 +87,7 @@ kept in your configuration folder; STEWARD_SERVER and STEWARD_TOKEN override it.
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.accountsCmd(), a.creditsCmd(), a.tokensCmd(),
 		a.auditCmd(), a.managersCmd(), a.devicesCmd(), a.commandsCmd(), a.codesCmd(), a.privacyCmd(), a.appsCmd(),
 		a.foldersCmd(), a.groupsCmd(), a.complianceCmd())
+	root.AddCommand(a.usersCmd())
 	root.AddCommand(a.contactsCmd(), a.filesCmd())
 	a.markStart(root)
 	return root

@@ -204,6 +204,18 @@ func newWorld(t *testing.T) *world {
 		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App",
 		"Zeta Secret Folder", "Zeta Secret Group",
 		"Zeta Contact Person", "zeta.contact@foreign.test", "zeta contact note", "zeta-plans.txt", "zeta file description", "zeta file content"}
+	// A directory user of the foreign client, with a custom field, holding
+	// its device.
+	if _, err := svc.PutUserFields(actx2, c2, []steward.CustomFieldDef{{Key: "zeta_badge", Label: "Zeta badge", Type: steward.FieldText}}); err != nil {
+		t.Fatal(err)
+	}
+	fu, err := svc.CreateUser(actx2, c2, service.UserInput{Email: "omega.user@foreign.test", Name: "Omega User",
+		DirectoryName: "omegauser", CustomFields: map[string]string{"zeta_badge": "ZB-4242"}, DeviceIDs: []string{enr.DeviceID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.foreign["user"] = fu.ID
+	w.markers = append(w.markers, "omega.user@foreign.test", "Omega User", "omegauser", "ZB-4242", "Zeta badge")
 
 	// The fingerprint of the foreign subtree, read with platform rights.
 	w.finger = func(t *testing.T) string {
@@ -258,6 +270,12 @@ func newWorld(t *testing.T) *world {
 		for _, g := range gs {
 			fmt.Fprintf(&b, "group %s %s %s %d %d|", g.ID, g.Name, g.Description, g.Priority, g.DeviceCount)
 		}
+		us, _ := svc.Users(ctx, c2, steward.UserFilter{Limit: 500})
+		for _, u := range us {
+			fmt.Fprintf(&b, "user %s %s %s %v %v|", u.ID, u.Email, u.Name, u.CustomFields, u.DeviceIDs)
+		}
+		defs, _ := svc.UserFields(ctx, c2)
+		fmt.Fprintf(&b, "user fields %v|", defs)
 		contacts, _ := svc.ListContacts(ctx, c2)
 		for _, c := range contacts {
 			fmt.Fprintf(&b, "contact %s %s %s %s %s %v|", c.ID, c.Name, c.Email, c.Phone, c.Note, c.Targets)
@@ -288,6 +306,7 @@ var idFields = map[string]string{
 	"account_id": "account", "parent_id": "account", "from_id": "account", "to_id": "account",
 	"root": "account", "parent": "account", "manager_id": "manager", "target_id": "account",
 	"device_id": "device", "bulk_id": "command", "folder_id": "folder", "group_id": "group",
+	"user_id": "user",
 }
 
 // TestNoRouteLeaksAForeignSubtree walks every route of the admin API as

@@ -766,6 +766,7 @@ func exerciseFleet(c *specClient, who fleetActors) {
 
 	exercisePrivacy(c, who, phone, tablet)
 	exerciseDirectory(c, who, phone.DeviceID, tablet.DeviceID, kiosk.DeviceID)
+	exerciseUsers(c, who, phone, tablet, kiosk)
 
 	// Commands: one device, a bulk by filter, a confirmed wipe; and the
 	// refusals.

@@ -115,5 +115,16 @@ func (a *API) routeTable() []Route {
 
 		{Method: "GET", Pattern: "/api/v1/accounts/{account}/compliance", Summary: "Compliance of an account's devices, counted by state, with a page of devices in one state", handler: a.accountCompliance},
 		{Method: "GET", Pattern: "/api/v1/devices/{device}/compliance", Summary: "A device's compliance and its latest policy report", handler: a.deviceCompliance},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/users", Summary: "List or search a client account's users", handler: a.listUsers},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/users", Status: http.StatusCreated, Summary: "Add a user to a client account", handler: a.createUser},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/users/import", Summary: "Create or update users from a CSV file", handler: a.importUsers},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/users/export", Summary: "Export a client account's users as CSV", handler: a.exportUsers},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/user-fields", Summary: "A client account's custom user fields", handler: a.getUserFields},
+		{Method: "PUT", Pattern: "/api/v1/accounts/{account}/user-fields", Summary: "Replace a client account's custom user fields", handler: a.putUserFields},
+		{Method: "GET", Pattern: "/api/v1/users/{user}", Summary: "Get a user with its devices", handler: a.getUser},
+		{Method: "PATCH", Pattern: "/api/v1/users/{user}", Summary: "Edit a user, its custom fields or its devices", handler: a.updateUser},
+		{Method: "DELETE", Pattern: "/api/v1/users/{user}", Summary: "Delete a user at once", handler: a.deleteUser},
+		{Method: "GET", Pattern: "/api/v1/devices/{device}/user", Summary: "A device's user", handler: a.getDeviceUser},
+		{Method: "PUT", Pattern: "/api/v1/devices/{device}/user", Summary: "Give a device its user, or none", handler: a.putDeviceUser},
 	}
 }

@@ -205,6 +205,7 @@ type deviceView struct {
 	Folder         *steward.Folder  // the folder it is in, if any
 	Groups         []*steward.Group // the groups it is in
 	Compliance     *steward.DeviceCompliance
+	User           *deviceUserView // its directory user (users.go)
 }
 
 func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -260,6 +261,9 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 			return nil, err
 		}
 		v.Groups = append(v.Groups, g)
+	}
+	if v.User, err = c.deviceUser(r, p, d); err != nil {
+		return nil, err
 	}
 	p.Title, p.Nav, p.Data = d.Name+" ("+d.SupportID+")", "devices", v
 	return render("device")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"errors"
+	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -21,7 +22,10 @@ type route struct {
 	method, pattern string
 	public          bool // reachable signed out (sign-in, reset links, sign-out)
 	beforePassword  bool // reachable while a forced password change is pending
-	h               handler
+	// maxBody bounds a POST body in place of maxForm, for a form that
+	// uploads a file (multipart/form-data, kept in memory).
+	maxBody int64
+	h       handler
 }
 
 // handler answers one console request. It fills the page and returns what to
@@ -72,9 +76,8 @@ func (c *Console) wrap(rt route) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := r.ParseForm(); err != nil {
-				c.fail(w, r, p, steward.Errorf(steward.ETOOLARGE, "The form is too large or malformed."))
+			if err := parseForm(w, r, rt.maxBody); err != nil {
+				c.fail(w, r, p, err)
 				return
 			}
 			if err := c.checkOrigin(r); err != nil {
@@ -113,6 +116,30 @@ func (c *Console) wrap(rt route) http.Handler {
 		}
 		c.send(w, r, p, res)
 	})
+}
+
+// parseForm reads a POST body of at most maxForm bytes, or of maxBody for
+// a route that takes a multipart upload, which is kept in memory.
+func parseForm(w http.ResponseWriter, r *http.Request, maxBody int64) error {
+	limit := int64(maxForm)
+	if maxBody > 0 {
+		limit = maxBody
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); maxBody > 0 && mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(limit)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig) && maxBody > 0:
+		return steward.Errorf(steward.ETOOLARGE, "The upload is larger than %d MiB.", limit>>20)
+	case err != nil:
+		return steward.Errorf(steward.ETOOLARGE, "The form is too large or malformed.")
+	}
+	return nil
 }
 
 // toLogin sends a signed-out visitor to the sign-in page, remembering the

@@ -87,5 +87,18 @@ func (c *Console) routeTable() []route {
 		{method: "GET", pattern: "/console/privacy", h: c.privacyPage},
 		{method: "POST", pattern: "/console/privacy/holds", h: c.createHold},
 		{method: "POST", pattern: "/console/privacy/holds/{hold}/release", h: c.releaseHold},
+
+		{method: "GET", pattern: "/console/users", h: c.users},
+		{method: "GET", pattern: "/console/users/new", h: c.newUserPage},
+		{method: "POST", pattern: "/console/users", h: c.createUser},
+		{method: "GET", pattern: "/console/users/fields", h: c.fieldsPage},
+		{method: "POST", pattern: "/console/users/fields", h: c.saveFields},
+		{method: "GET", pattern: "/console/users/import", h: c.importPage},
+		{method: "POST", pattern: "/console/users/import", maxBody: importMaxRaw, h: c.importUsers},
+		{method: "GET", pattern: "/console/users/{user}", h: c.userPage},
+		{method: "POST", pattern: "/console/users/{user}", h: c.updateUser},
+		{method: "GET", pattern: "/console/users/{user}/delete", h: c.deleteUserPage},
+		{method: "POST", pattern: "/console/users/{user}/delete", h: c.deleteUser},
+		{method: "POST", pattern: "/console/devices/{device}/user", h: c.setDeviceUser},
 	}
 }
