@@ -282,7 +282,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in ContactUpdate
 		if err := s.record(ctx, owner.ID, "contact.update", "contact", c.ID, map[string]any{"fields": fields, "targets": c.Targets}); err != nil {
 			return err
 		}
-		changed, err = s.refreshDirectories(ctx, append(before, c.Targets...))
+		changed, err = s.refreshDirectories(ctx, slices.Concat(before, c.Targets))
 		return err
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -472,4 +473,24 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestSniffedTypes: the media type of a file sent without one, whose
+// name says none, is read from its first bytes.
+func TestSniffedTypes(t *testing.T) {
+	runDirectory(t, func(t *testing.T, e *dirEnv) {
+		w := e.world(t)
+		for i, tc := range []struct{ head, want string }{
+			{"%PDF-1.7 …", "application/pdf"},
+			{"\xff\xd8\xff\xe0 JFIF", "image/jpeg"},
+			{"PK\x03\x04 zip", "application/zip"},
+			{"Monday: Ann\nTuesday: Bo\n", "text/plain; charset=utf-8"},
+			{strings.Repeat("a", 511) + "é", "text/plain; charset=utf-8"}, // a character cut by the 512-byte peek
+			{"\x00\x01\x02 binary", "application/octet-stream"},
+		} {
+			f, err := e.upload(t, w.c1, w.C1, fmt.Sprintf("file-%d", i), tc.head)
+			must(t, err)
+			diff(t, fmt.Sprintf("type of %.12q", tc.head), f.ContentType, tc.want)
+		}
+	})
 }

@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -97,7 +97,49 @@ func contentType(sent, name string, head []byte) (string, error) {
 	if t := mime.TypeByExtension(strings.ToLower(path.Ext(name))); t != "" {
 		return t, nil
 	}
-	return http.DetectContentType(head), nil
+	return sniff(head), nil
+}
+
+// signatures are the first bytes of common file types, for files sent
+// without a type whose name says none.
+var signatures = []struct {
+	prefix, contentType string
+}{
+	{"%PDF-", "application/pdf"},
+	{"\x89PNG\r\n\x1a\n", "image/png"},
+	{"\xff\xd8\xff", "image/jpeg"},
+	{"GIF87a", "image/gif"},
+	{"GIF89a", "image/gif"},
+	{"PK\x03\x04", "application/zip"},
+	{"\x1f\x8b\x08", "application/gzip"},
+}
+
+// sniff guesses a media type from a file's first bytes: a known
+// signature, else text when they are printable UTF-8, else
+// application/octet-stream. (The service does not use net/http, whose
+// DetectContentType does the same with a longer table.)
+func sniff(head []byte) string {
+	for _, sig := range signatures {
+		if strings.HasPrefix(string(head), sig.prefix) {
+			return sig.contentType
+		}
+	}
+	if len(head) == 0 {
+		return "application/octet-stream"
+	}
+	text := head
+	for i := 0; i < 3 && !utf8.Valid(text) && len(text) > 0; i++ {
+		text = text[:len(text)-1] // a multi-byte character cut at the end of the peek
+	}
+	if !utf8.Valid(text) {
+		return "application/octet-stream"
+	}
+	for _, r := range string(text) {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' && r != '\f' {
+			return "application/octet-stream"
+		}
+	}
+	return "text/plain; charset=utf-8"
 }
 
 // fileBlobKey is where a shared file's content is kept: derived from its
@@ -270,7 +312,7 @@ func (s *Service) UpdateFile(ctx context.Context, id string, in FileUpdate) (*st
 		if err := s.record(ctx, owner.ID, "file.update", "file", f.ID, map[string]any{"fields": fields, "targets": f.Targets}); err != nil {
 			return err
 		}
-		changed, err = s.refreshDirectories(ctx, append(before, f.Targets...))
+		changed, err = s.refreshDirectories(ctx, slices.Concat(before, f.Targets))
 		return err
 	})
 	if err != nil {
