@@ -55,6 +55,9 @@ type Device struct {
 
 	// Policy is the device's effective policy as last computed.
 	Policy DevicePolicyState `json:"policy"`
+	// DirectoryVersion is the version of the contacts and files the device
+	// should hold ("" for none); see Contact.
+	DirectoryVersion string `json:"directory_version,omitempty"`
 }
 
 // Inventory is what a device reports about itself.

@@ -182,6 +182,11 @@ const (
 	PurgePolicyWiFi      PurgePart = "policy_wifi"
 	PurgePolicyCACerts   PurgePart = "policy_ca_certs"
 	PurgePolicies        PurgePart = "policies" // with their versions and targets; after the two above
+
+	// Shared contacts and files (with their targets); a file's content in
+	// blob storage is deleted by the engine once its row is.
+	PurgeContacts    PurgePart = "contacts"
+	PurgeSharedFiles PurgePart = "shared_files"
 )
 
 // PurgeUsers is an account's directory users; the database leaves the

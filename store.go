@@ -27,6 +27,9 @@ type Store interface {
 	ComplianceStore
 	UserStore
 	PolicyStore
+	ContactStore
+	SharedFileStore
+	DirectoryVersionStore
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 }

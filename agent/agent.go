@@ -123,6 +123,11 @@ type Options struct {
 	// Exec runs an update command and returns its combined output.
 	// Default: the command, with a timeout of two minutes.
 	Exec func(ctx context.Context, argv []string) ([]byte, error)
+	// FilesDir, when set, is a folder dedicated to the agent where the
+	// shared files of the company directory are downloaded (and deleted
+	// when no longer shared); wipe empties it. Empty: the agent keeps only
+	// the contacts and the file manifest.
+	FilesDir string
 }
 
 // Interface is a network interface and its addresses.
@@ -138,6 +143,7 @@ type Agent struct {
 	server           string
 	stateDir         string
 	cacheDir         string
+	filesDir         string
 	root             string
 	http             *http.Client
 	log              *slog.Logger
@@ -170,6 +176,11 @@ type Agent struct {
 	revokedSig chan struct{}      // the server refused the credential
 	policySig  chan struct{}      // asks the policy loop to apply the policy now
 
+	directorySig chan struct{} // asks the directory loop to fetch the directory
+	directoryMu  sync.Mutex    // one directory sync at a time
+	syncMu       sync.Mutex    // guards syncCancel
+	syncCancel   context.CancelFunc
+
 	personalLogged sync.Once
 }
 
@@ -189,18 +200,18 @@ func New(o Options) (*Agent, error) {
 		}
 		o.CacheDir = c
 	}
-	for _, d := range []*string{&o.WiFiDir, &o.CADir} {
+	for _, d := range []*string{&o.WiFiDir, &o.CADir, &o.FilesDir} {
 		if *d == "" {
 			continue
 		}
 		c := filepath.Clean(*d)
 		if !filepath.IsAbs(c) || c == string(filepath.Separator) {
-			return nil, fmt.Errorf("agent: policy folder %q must be an absolute path other than /", *d)
+			return nil, fmt.Errorf("agent: folder %q must be an absolute path other than /", *d)
 		}
 		*d = c
 	}
 	a := &Agent{
-		server: o.Server, stateDir: o.StateDir, cacheDir: o.CacheDir, root: o.Root,
+		server: o.Server, stateDir: o.StateDir, cacheDir: o.CacheDir, filesDir: o.FilesDir, root: o.Root,
 		http: o.HTTPClient, log: o.Logger, now: o.Now, sleep: o.Sleep,
 		allowDestructive: o.AllowDestructive, messages: o.Messages,
 		reboot: o.Reboot, wipeHook: o.Wipe, interfaces: o.Interfaces,
@@ -209,6 +220,8 @@ func New(o Options) (*Agent, error) {
 		queueSig:   make(chan struct{}, 1),
 		checkInSig: make(chan struct{}, 1),
 		revokedSig: make(chan struct{}, 1),
+
+		directorySig: make(chan struct{}, 1),
 	}
 	if a.root == "" {
 		a.root = "/"
@@ -276,6 +289,9 @@ type Status struct {
 	DisabledReason  string        `json:"disabled_reason,omitempty"`
 	PendingResults  int           `json:"pending_results"`          // results not yet accepted by the server
 	PolicyVersion   string        `json:"policy_version,omitempty"` // the policy version applied last
+	// Contacts and Files count the company directory the agent holds.
+	Contacts int `json:"contacts"`
+	Files    int `json:"files"`
 }
 
 // Status reads the enrollment from the state folder. An agent that is not
@@ -293,6 +309,7 @@ func (a *Agent) Status() (Status, error) {
 		Ownership: st.Ownership, Name: st.Name, EnrolledAt: st.EnrolledAt, LastCheckIn: st.LastCheckIn,
 		CheckInInterval: st.interval(), Revoked: st.Revoked, Disabled: st.Disabled, DisabledReason: st.DisabledReason,
 		PendingResults: len(st.Pending), PolicyVersion: st.Policy.Version,
+		Contacts: len(st.Contacts), Files: len(st.Manifest),
 	}, nil
 }
 

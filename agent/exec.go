@@ -325,6 +325,7 @@ func (a *Agent) setEnabled(c protocol.Command) protocol.CommandResult {
 func (a *Agent) wipe(ctx context.Context, c protocol.Command) bool {
 	log := a.log.With("command", c.ID, "type", c.Type)
 	log.Warn("wiping the agent's data")
+	defer a.stopDirectory()() // no shared file is written while the folder is erased
 	// The policy's files first (Wi-Fi passwords among them): the state
 	// that lists them goes next. The policy lock keeps a policy being
 	// applied from writing them again.
@@ -376,6 +377,18 @@ func (a *Agent) eraseFolders() error {
 		} else {
 			if _, err := emptyRoot(r); err != nil {
 				errs = append(errs, fmt.Errorf("erase the cache folder: %w", err))
+			}
+			r.Close()
+		}
+	}
+	if a.filesDir != "" {
+		if r, err := os.OpenRoot(a.filesDir); errors.Is(err, fs.ErrNotExist) {
+			// no shared files
+		} else if err != nil {
+			errs = append(errs, fmt.Errorf("erase the files folder: %w", err))
+		} else {
+			if _, err := emptyRoot(r); err != nil {
+				errs = append(errs, fmt.Errorf("erase the files folder: %w", err))
 			}
 			r.Close()
 		}

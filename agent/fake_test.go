@@ -59,6 +59,7 @@ type fakeServer struct {
 	checkInCmds []protocol.Command
 	onResult    func(id string) // runs before a result is recorded
 	delivered   map[string]protocol.Command
+	directory   directoryFixture
 
 	policy       *protocol.Policy // nil: no policy targets the device (404)
 	policyGets   []string         // the If-None-Match of every policy fetch
@@ -92,6 +93,8 @@ func newFakeServer(t *testing.T) *fakeServer {
 	mux.HandleFunc("GET "+protocol.PathPush, f.auth(f.pushHandler))
 	mux.HandleFunc("GET "+protocol.PathPolicy, f.auth(f.getPolicy))
 	mux.HandleFunc("POST "+protocol.PathPolicyReport, f.auth(f.report))
+	mux.HandleFunc("GET "+protocol.PathDirectory, f.auth(f.directoryHandler))
+	mux.HandleFunc("GET "+protocol.PathFileDownload, f.auth(f.fileHandler))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -165,6 +168,7 @@ func (f *fakeServer) checkIn(w http.ResponseWriter, r *http.Request) {
 	resp := protocol.CheckInResponse{
 		CheckInIntervalSeconds: 3600, AgentEnabled: f.agentOff == "", DisabledReason: f.agentOff,
 		Commands: f.checkInCmds, Refused: f.refuse, ServerTime: time.Now().Add(f.skew),
+		DirectoryVersion: f.directory.resp.Version,
 	}
 	if f.policy != nil {
 		resp.PolicyVersion = f.policy.Version

@@ -130,6 +130,10 @@ func (a *Agent) holdPush(ctx context.Context) (connected bool, err error) {
 				a.log.Debug("the policy changed: fetching it")
 				a.requestPolicy()
 			}
+			if slices.Contains(msg.Refresh, protocol.RefreshDirectory) {
+				a.log.Debug("the company directory changed: fetching it")
+				a.requestDirectory()
+			}
 		default:
 			a.log.Debug("ignoring an unknown push message", "type", msg.Type)
 		}

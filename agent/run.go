@@ -78,6 +78,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	wg.Go(func() { a.checkInLoop(ctx) })
 	wg.Go(func() { a.pushLoop(ctx) })
 	wg.Go(func() { a.policyLoop(ctx) })
+	wg.Go(func() { a.directoryLoop(ctx) })
 	wg.Go(func() {
 		select {
 		case <-ctx.Done():
@@ -131,6 +132,9 @@ func (a *Agent) checkInLoop(ctx context.Context) {
 		} else {
 			failures = 0
 			a.enqueue(resp.Commands...)
+			if resp.DirectoryVersion != st.DirectoryVersion {
+				a.requestDirectory()
+			}
 			a.flushResults(ctx)
 			wait = jitter(interval, 0.1)
 		}

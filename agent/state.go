@@ -71,6 +71,12 @@ type state struct {
 
 	// Policy is what the agent applied of the device's policy (policy.go).
 	Policy policyState `json:"policy,omitzero"`
+	// The company directory (see directory.go): the version held, the
+	// contacts and file manifest, and the files written to the files folder.
+	DirectoryVersion string                      `json:"directory_version,omitempty"`
+	Contacts         []protocol.DirectoryContact `json:"contacts,omitempty"`
+	Manifest         []protocol.DirectoryFile    `json:"manifest,omitempty"`
+	Held             []heldFile                  `json:"held_files,omitempty"`
 }
 
 // seenCommand is a command the agent will not act on again.
@@ -116,6 +122,7 @@ func (s *state) clone() *state {
 	c.Seen = slices.Clone(s.Seen)
 	c.Pending = slices.Clone(s.Pending)
 	c.Policy = s.Policy.clone()
+	c.Contacts, c.Manifest, c.Held = slices.Clone(s.Contacts), slices.Clone(s.Manifest), slices.Clone(s.Held)
 	return &c
 }
 

@@ -111,6 +111,16 @@ var operational = []OperationalGroup{
 			"policy_ca_certs.policy_id", "policy_ca_certs.version", "policy_ca_certs.position", "policy_targets.policy_id",
 			"devices.policy_version", "devices.policy_checkin_seconds", "devices.policy_location", "devices.policy_web_history",
 		}},
+	{Reason: "Shared contacts and files: their identifiers, owners and targets (references to accounts, folders, groups and " +
+		"devices), who created them, their timestamps, and each device's directory version (a hash of what it should hold). " +
+		"The personal fields are in directory.contacts and directory.files; these go with their rows.",
+		Columns: []string{
+			"contacts.id", "contacts.account_id", "contacts.created_by", "contacts.created_at", "contacts.updated_at",
+			"contact_targets.contact_id", "contact_targets.kind", "contact_targets.target_id",
+			"shared_files.id", "shared_files.account_id", "shared_files.uploaded_by", "shared_files.created_at", "shared_files.updated_at",
+			"shared_file_targets.file_id", "shared_file_targets.kind", "shared_file_targets.target_id",
+			"devices.directory_version",
+		}},
 }
 
 // Operational returns the groups of columns that hold no personal data.

@@ -112,7 +112,7 @@ func goldens() []golden {
 		{"push-acked-refused", PushMessage{Type: PushAcked, CommandID: "01jnqb7d9f1h3k5n7q9s1u3w5y",
 			Error: &PushError{Code: "conflict", Message: "The command is cancelled: do not run it."}}},
 		{"error", exampleError()},
-	}, append(privacyGoldens(), policyGoldens()...)...)
+	}, append(append(privacyGoldens(), policyGoldens()...), directoryGoldens()...)...)
 }
 
 func exampleError() Error {

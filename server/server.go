@@ -64,6 +64,9 @@ type Config struct {
 	// generated on first start.
 	MasterKeyFile string
 	MasterKey     string
+	// MaxFileSize bounds a shared file's upload in bytes (default
+	// service.MaxFileSizeDefault).
+	MaxFileSize int64
 }
 
 // Server is an assembled Steward server.
@@ -168,7 +171,7 @@ func assemble(ctx context.Context, cfg Config, db *store.DB) (*Server, error) {
 	cfg.Logger.Info("secrets at rest are protected by the configured master keys", "current", sealer.CurrentMasterKeyID())
 	svc, err := service.New(service.Options{Store: db, Clock: cfg.Clock, Logger: cfg.Logger,
 		Passwords: service.NewPasswordHasher(argon), BaseURL: cfg.BaseURL, SingleNode: db.Dialect() == store.SQLite,
-		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs, Sealer: sealer})
+		Inspector: cfg.Inspector, Scanner: cfg.Scanner, Blobs: blobs, Sealer: sealer, MaxFileSize: cfg.MaxFileSize})
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,8 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 	}
 	return &protocol.CheckInResponse{CheckInIntervalSeconds: int(deviceInterval(d) / time.Second), AgentEnabled: d.AgentEnabled,
 		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, Privacy: privacy, PolicyVersion: d.Policy.Version,
-		ServerTime: now}, nil
+		DirectoryVersion: d.DirectoryVersion,
+		ServerTime:       now}, nil
 }
 
 // deviceInterval is how often a device checks in: its effective policy's

@@ -13,8 +13,9 @@ import "context"
 // It forgets the single-node cache of those devices' state (see
 // devicestate.go), so the next check-in reads their rows afresh; queues
 // the required apps the devices' new targets assign (requiredAppsFor),
-// pushed once the transaction commits; and recomputes their effective
-// policies (see policyeffective.go).
+// pushed once the transaction commits; recomputes their effective
+// policies (see policyeffective.go) and their directory versions (see
+// devicedirectory.go).
 func (s *Service) membershipChanged(ctx context.Context, deviceIDs []string) error {
 	if len(deviceIDs) == 0 {
 		return nil
@@ -23,5 +24,8 @@ func (s *Service) membershipChanged(ctx context.Context, deviceIDs []string) err
 	if err := s.requiredAppsJoined(ctx, deviceIDs); err != nil {
 		return err
 	}
-	return s.refreshDevicePolicies(ctx, deviceIDs)
+	if err := s.refreshDevicePolicies(ctx, deviceIDs); err != nil {
+		return err
+	}
+	return s.directoryMembershipChanged(ctx, deviceIDs)
 }

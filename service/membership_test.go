@@ -31,8 +31,9 @@ func TestMembershipChangedForgetsDeviceStates(t *testing.T) {
 	}
 }
 
-// goneDevices is a store whose devices are all deleted: the required apps
-// and the policy recomputation membershipChanged starts find nothing to do.
+// goneDevices is a store whose devices are all deleted: the required apps,
+// the policies and the directory versions membershipChanged recomputes
+// find nothing to do.
 type goneDevices struct{ steward.Store }
 
 func (goneDevices) DeviceMembership(_ context.Context, id string) (*steward.Membership, error) {
@@ -42,3 +43,9 @@ func (goneDevices) DeviceMembership(_ context.Context, id string) (*steward.Memb
 func (goneDevices) SetDevicePolicyStates(context.Context, map[string]steward.DevicePolicyState) ([]string, error) {
 	return nil, nil
 }
+
+func (goneDevices) LockDirectoryVersions(context.Context, []string) (map[string]string, error) {
+	return map[string]string{}, nil
+}
+
+func (goneDevices) SetDirectoryVersions(context.Context, map[string]string) error { return nil }

@@ -615,14 +615,6 @@ func (s *Service) openSecret(ctx context.Context, accountID string, ss *steward.
 	return out, nil
 }
 
-// TargetChoices are what a policy may target: the accounts of its
-// account's subtree (by path), and their folders and groups.
-type TargetChoices struct {
-	Accounts []*steward.Account
-	Folders  []*steward.Folder
-	Groups   []*steward.Group
-}
-
 // maxTargetAccounts bounds the accounts PolicyTargetChoices reads the
 // folders and groups of.
 const maxTargetAccounts = 200
@@ -635,21 +627,5 @@ func (s *Service) PolicyTargetChoices(ctx context.Context, id string) (*TargetCh
 	if err != nil {
 		return nil, err
 	}
-	accs, err := s.store.ListAccounts(ctx, acc.Path, steward.AccountFilter{Limit: maxTargetAccounts})
-	if err != nil {
-		return nil, err
-	}
-	out := &TargetChoices{Accounts: accs}
-	for _, a := range accs {
-		fs, err := s.store.ListFolders(ctx, a.ID)
-		if err != nil {
-			return nil, err
-		}
-		gs, err := s.store.ListGroups(ctx, a.ID)
-		if err != nil {
-			return nil, err
-		}
-		out.Folders, out.Groups = append(out.Folders, fs...), append(out.Groups, gs...)
-	}
-	return out, nil
+	return s.targetChoices(ctx, acc, maxTargetAccounts)
 }

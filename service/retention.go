@@ -122,6 +122,8 @@ var accountPurgePlan = []purgeStep{
 	{category: "config.wifi", parts: []steward.PurgePart{steward.PurgePolicyWiFi}},
 	{category: "config.ca_certs", parts: []steward.PurgePart{steward.PurgePolicyCACerts}},
 	{category: "config.policies", parts: []steward.PurgePart{steward.PurgePolicies}},
+	{category: "directory.contacts", parts: []steward.PurgePart{steward.PurgeContacts}},
+	{category: "directory.files", parts: []steward.PurgePart{steward.PurgeSharedFiles}},
 	{category: "billing.activation_codes", parts: []steward.PurgePart{steward.PurgeActivationCodes}},
 	{category: "account.sessions", parts: []steward.PurgePart{steward.PurgeSessions}},
 	{category: "account.api_tokens", parts: []steward.PurgePart{steward.PurgeAPITokens}},
@@ -206,6 +208,11 @@ var enforcement = map[string][]steward.Enforcement{
 	"privacy.legal_holds": accountSwept("privacy.retention (hourly): the account clock deletes the holds placed on the account once they are released or expired"),
 	"directory.users": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
 		What: "deleting a user deletes it at once, in one transaction; its devices are left without a user (ON DELETE SET NULL)"}),
+	"directory.contacts": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "deleting a contact deletes it and its targets at once; the devices that held it get a new directory version and remove their copy"}),
+	"directory.files": with(accountSwept("privacy.retention (hourly): the account clock, run for each deleted or expired account, deletes the files' records and their content in blob storage"),
+		steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+			What: "deleting a file deletes its record and its content in blob storage at once; the devices that held it get a new directory version and remove their copy"}),
 }
 
 // Enforcement returns what carries out each anchor of a category's rule.
@@ -246,7 +253,8 @@ var categoryTables = map[string]string{"device.location": "location_points", "de
 	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds", "apps.private": "app_versions",
 	"directory.users": "users",
 
-	"config.policies": "policies", "config.wifi": "policy_wifi", "config.ca_certs": "policy_ca_certs"}
+	"config.policies": "policies", "config.wifi": "policy_wifi", "config.ca_certs": "policy_ca_certs",
+	"directory.contacts": "contacts", "directory.files": "shared_files"}
 
 // tally is what one sweep did to one category.
 type tally struct {
@@ -494,6 +502,9 @@ func (s *Service) purgeAccount(ctx context.Context, root *steward.Account, acc *
 					return err
 				}
 				ids, n = append(ids, got...), n+len(got)
+				if part == steward.PurgeSharedFiles {
+					s.dropFileBlobs(ctx, acc.ID, got)
+				}
 				if part == p.alsoPart && p.also != "" {
 					alsoIDs = append(alsoIDs, got...)
 				}

@@ -58,6 +58,8 @@ type Options struct {
 	// keys), sealed per account; without it, features that store secrets
 	// must refuse them.
 	Sealer steward.Sealer
+	// MaxFileSize bounds a shared file's upload (default MaxFileSizeDefault).
+	MaxFileSize int64
 }
 
 // Service implements Steward's use cases.
@@ -124,6 +126,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.MaxAPKSize <= 0 {
 		o.MaxAPKSize = MaxAPKSizeDefault
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = MaxFileSizeDefault
 	}
 	if o.RetentionPause == 0 {
 		o.RetentionPause = RetentionPauseDefault

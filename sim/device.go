@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -54,9 +55,11 @@ type device struct {
 	dropPoll context.CancelFunc // ends the long poll in flight
 	priv     privacyState       // location and browsing (privacy.go)
 	pol      policyState        // the policy applied (policy.go)
+	dir      directory          // the company directory held (directory.go)
 
 	exec     sync.Mutex // one command at a time, as an agent does
 	policyMu sync.Mutex // one policy application at a time
+	dirMu    sync.Mutex // one directory sync at a time
 	checkMu  sync.Mutex // one check-in at a time
 }
 
@@ -174,7 +177,7 @@ func (d *device) stop(reason string) {
 		return
 	}
 	wasEnrolled := d.cred != ""
-	d.stopped, d.cred = true, ""
+	d.stopped, d.cred, d.dir = true, "", directory{} // a reset device holds nothing
 	if d.timer != nil {
 		d.timer.Stop()
 	}
@@ -287,6 +290,9 @@ func (d *device) checkIn(ctx context.Context) error {
 	d.privacy(ctx, resp.Privacy)
 	if policy {
 		d.syncPolicy(ctx)
+	}
+	if resp.DirectoryVersion != d.directoryVersion() {
+		d.syncDirectory(ctx)
 	}
 	return nil
 }
@@ -588,6 +594,9 @@ func (d *device) readPush(ctx context.Context, conn *websocket.Conn) error {
 		case protocol.PushRefresh:
 			if contains(m.Refresh, protocol.RefreshPolicy) {
 				d.f.spawn(func() { d.syncPolicy(ctx) })
+			}
+			if slices.Contains(m.Refresh, protocol.RefreshDirectory) {
+				d.f.spawn(func() { d.syncDirectory(ctx) })
 			}
 		} // other types are for later agents
 	}

@@ -42,9 +42,15 @@ type Stats struct {
 	AppDownloadBytes int64 // their bytes
 	AppDownloadsBad  int64 // APKs downloaded whose SHA-256 did not match
 
-	PolicyFetches     int64 // policies fetched and applied (200)
-	PolicyNotModified int64 // conditional fetches answered 304
-	PolicyReports     int64 // policy reports the server accepted
+	PolicyFetches        int64 // policies fetched and applied (200)
+	PolicyNotModified    int64 // conditional fetches answered 304
+	PolicyReports        int64 // policy reports the server accepted
+	DirectoryFetches     int64 // company directories fetched (200)
+	DirectoryNotModified int64 // conditional fetches answered 304
+	FileDownloads        int64 // shared files downloaded whose SHA-256 matched the manifest
+	FileDownloadBytes    int64 // their bytes
+	FileDownloadsBad     int64 // shared files whose size or SHA-256 did not match
+	FilesRemoved         int64 // shared files dropped because the directory no longer listed them
 }
 
 type counters struct {
@@ -56,6 +62,9 @@ type counters struct {
 	consents, points, visits, privacyRefused            atomic.Int64
 	downloads, downloadBytes, downloadsBad              atomic.Int64
 	policyFetches, policyNotModified, policyReports     atomic.Int64
+	directoryFetches, directoryNotModified              atomic.Int64
+	fileDownloads, fileDownloadBytes, fileDownloadsBad  atomic.Int64
+	filesRemoved                                        atomic.Int64
 }
 
 // Stats returns the fleet's counters now.
@@ -72,6 +81,9 @@ func (f *Fleet) Stats() Stats {
 		Consents: c.consents.Load(), PointsSent: c.points.Load(), VisitsSent: c.visits.Load(), PrivacyRefused: c.privacyRefused.Load(),
 		AppDownloads: c.downloads.Load(), AppDownloadBytes: c.downloadBytes.Load(), AppDownloadsBad: c.downloadsBad.Load(),
 		PolicyFetches: c.policyFetches.Load(), PolicyNotModified: c.policyNotModified.Load(), PolicyReports: c.policyReports.Load(),
+		DirectoryFetches: c.directoryFetches.Load(), DirectoryNotModified: c.directoryNotModified.Load(),
+		FileDownloads: c.fileDownloads.Load(), FileDownloadBytes: c.fileDownloadBytes.Load(), FileDownloadsBad: c.fileDownloadsBad.Load(),
+		FilesRemoved: c.filesRemoved.Load(),
 	}
 }
 

@@ -31,7 +31,7 @@ const deviceColumns = `d.id, d.account_id, d.support_id, d.name, d.ownership, d.
 	d.patch_level, d.system_signature, d.battery_level, d.battery_charging, d.battery_health, d.gps_enabled,
 	d.agent_version, d.agent_state, d.uptime_seconds,
 	d.app_count, d.refusals, d.enrolled_at, d.last_seen_at, d.created_at, d.updated_at, COALESCE(d.folder_id, ''),
-	d.policy_version, d.policy_checkin_seconds, d.policy_location, d.policy_web_history`
+	d.policy_version, d.policy_checkin_seconds, d.policy_location, d.policy_web_history, d.directory_version`
 
 func scanDevice(row scanner) (*steward.Device, error) {
 	var d steward.Device
@@ -46,7 +46,7 @@ func scanDevice(row scanner) (*steward.Device, error) {
 		&inv.PendingOSUpdate, &inv.PatchLevel, &inv.SystemSignature, &battery, &charging, &inv.BatteryHealth, &gps,
 		&inv.AgentVersion, &inv.AgentState, &uptime,
 		&d.AppCount, &d.Refusals, &enrolled, &lastSeen, &created, &updated, &d.FolderID,
-		&d.Policy.Version, &d.Policy.CheckInIntervalSeconds, &polLocation, &polWebHistory); err != nil {
+		&d.Policy.Version, &d.Policy.CheckInIntervalSeconds, &polLocation, &polWebHistory, &d.DirectoryVersion); err != nil {
 		return nil, err
 	}
 	d.Ownership, d.Channel = steward.Ownership(ownership), steward.Channel(channel)

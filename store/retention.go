@@ -132,6 +132,12 @@ var purgeSets = map[steward.PurgePart]struct {
 	steward.PurgeUsers: {rowSet{table: "users", key: "id", sel: "x.id", ret: "id",
 		from: "users x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.id", category: "'directory.users'"},
 		"x.account_id = $1"},
+	steward.PurgeContacts: {rowSet{table: "contacts", key: "id", sel: "x.id", ret: "id",
+		from: "contacts x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.created_by",
+		category: "'directory.contacts'"}, "x.account_id = $1"},
+	steward.PurgeSharedFiles: {rowSet{table: "shared_files", key: "id", sel: "x.id", ret: "id",
+		from: "shared_files x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.uploaded_by",
+		category: "'directory.files'"}, "x.account_id = $1"},
 }
 
 // holdInForce is true for a legal hold (alias x) in force at parameter $n.
@@ -376,7 +382,7 @@ var countable = map[string]bool{"location_points": true, "web_history": true, "s
 	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true, "app_versions": true,
 	"users": true,
 
-	"policies": true, "policy_wifi": true, "policy_ca_certs": true}
+	"policies": true, "policy_wifi": true, "policy_ca_certs": true, "contacts": true, "shared_files": true}
 
 // CountTable counts the rows of one of the tables the engine knows.
 func (db *DB) CountTable(ctx context.Context, table string) (int64, error) {

@@ -49,7 +49,7 @@ const usage = `steward-agent is Steward's device agent for Linux.
 
 Usage:
   steward-agent enroll --server URL --code CODE [--ownership company|personal] [--name NAME] [--force]
-  steward-agent run [--allow-destructive] [--cache-dir DIR] [--apply-wifi-dir DIR] [--apply-ca-dir DIR]
+  steward-agent run [--allow-destructive] [--cache-dir DIR] [--apply-wifi-dir DIR] [--apply-ca-dir DIR] [--files-dir DIR]
   steward-agent status [--json]
   steward-agent rotate
   steward-agent version
@@ -293,8 +293,8 @@ func (a *app) enroll(ctx context.Context, args []string) error {
 }
 
 func (a *app) runAgent(ctx context.Context, args []string) error {
-	f := a.flags("run", "[--allow-destructive] [--cache-dir DIR] [--apply-wifi-dir DIR [--wifi-reload-cmd CMD]] [--apply-ca-dir DIR [--ca-update-cmd CMD]]")
-	var cacheDir, wifiDir, wifiReload, caDir, caUpdate string
+	f := a.flags("run", "[--allow-destructive] [--cache-dir DIR] [--apply-wifi-dir DIR [--wifi-reload-cmd CMD]] [--apply-ca-dir DIR [--ca-update-cmd CMD]] [--files-dir DIR]")
+	var cacheDir, wifiDir, wifiReload, caDir, caUpdate, filesDir string
 	var destructive bool
 	if err := f.boolean(&destructive, "allow-destructive", "let the server reboot this device and wipe the agent's data"); err != nil {
 		return err
@@ -304,6 +304,7 @@ func (a *app) runAgent(ctx context.Context, args []string) error {
 	f.str(&wifiReload, "wifi-reload-cmd", "", `a command to run after the Wi-Fi profiles change, e.g. "nmcli connection reload"`)
 	f.str(&caDir, "apply-ca-dir", "", "write the policy's CA certificates in this folder, e.g. /usr/local/share/ca-certificates (default: they are not applied)")
 	f.str(&caUpdate, "ca-update-cmd", "", `a command to run after the certificates change, e.g. "update-ca-certificates"`)
+	f.str(&filesDir, "files-dir", "", "a folder dedicated to the agent where the files shared with this device are downloaded (without it, only their list is kept)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -313,7 +314,7 @@ func (a *app) runAgent(ctx context.Context, args []string) error {
 			return errUsage
 		}
 	}
-	for _, d := range []*string{&cacheDir, &wifiDir, &caDir} {
+	for _, d := range []*string{&cacheDir, &wifiDir, &caDir, &filesDir} {
 		if *d != "" && !filepath.IsAbs(*d) {
 			abs, err := filepath.Abs(*d)
 			if err != nil {
@@ -323,7 +324,7 @@ func (a *app) runAgent(ctx context.Context, args []string) error {
 		}
 	}
 	ag, err := f.newAgent(agent.Options{AllowDestructive: destructive, CacheDir: cacheDir, Messages: a.stdout,
-		WiFiDir: wifiDir, WiFiReload: strings.Fields(wifiReload), CADir: caDir, CAUpdate: strings.Fields(caUpdate)})
+		WiFiDir: wifiDir, WiFiReload: strings.Fields(wifiReload), CADir: caDir, CAUpdate: strings.Fields(caUpdate), FilesDir: filesDir})
 	if err != nil {
 		return err
 	}
@@ -407,6 +408,7 @@ func (a *app) status(args []string) error {
 	if st.PolicyVersion != "" {
 		fmt.Fprintf(w, "Policy:        version %s applied\n", st.PolicyVersion)
 	}
+	fmt.Fprintf(w, "Directory:     %d contacts, %d files\n", st.Contacts, st.Files)
 	return nil
 }
 

@@ -154,6 +154,10 @@ func statsLine(st sim.Stats, finished map[string]sim.CommandTiming) string {
 		time.Now().Format(time.TimeOnly), st.Enrolled, st.Devices, st.Stopped, st.PushConnected,
 		st.CheckInsOK, st.CheckInsFailed, st.CommandsReceived, st.CommandsSucceeded, st.CommandsFailed,
 		st.CommandsUnsupported, st.CommandsGone, st.RequestErrors, st.PolicyFetches, st.PolicyNotModified, st.PolicyReports)
+	if st.DirectoryFetches+st.DirectoryNotModified > 0 {
+		line += fmt.Sprintf(" directory fetches=%d unchanged=%d files=%d bad=%d removed=%d",
+			st.DirectoryFetches, st.DirectoryNotModified, st.FileDownloads, st.FileDownloadsBad, st.FilesRemoved)
+	}
 	var lat []time.Duration
 	for _, t := range finished {
 		if !t.AckedAt.IsZero() {

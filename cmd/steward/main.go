@@ -162,6 +162,14 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout,
 		}
 		*clamdMax = n
 	}
+	maxFileMiB := fs.Int64("max-file-mib", 0, "largest shared file a manager may upload, in MiB; 0 for 100 (STEWARD_MAX_FILE_MIB)")
+	if v := getenv("STEWARD_MAX_FILE_MIB"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("STEWARD_MAX_FILE_MIB: %w", err)
+		}
+		*maxFileMiB = n
+	}
 	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (STEWARD_LOG_LEVEL)")
 	logFormat := fs.String("log-format", env("LOG_FORMAT", "text"), "text or json (STEWARD_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
@@ -170,6 +178,10 @@ func parseConfig(name string, args []string, getenv func(string) string, stdout,
 	if fs.NArg() > 0 {
 		return cfg, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if *maxFileMiB < 0 || *maxFileMiB > 1<<20 {
+		return cfg, nil, fmt.Errorf("--max-file-mib: %d is not a size from 0 to 1048576", *maxFileMiB)
+	}
+	cfg.MaxFileSize = *maxFileMiB << 20
 	cfg.AdminEmail, cfg.AdminPassword = getenv("STEWARD_ADMIN_EMAIL"), getenv("STEWARD_ADMIN_PASSWORD")
 	cfg.MasterKey = getenv("STEWARD_MASTER_KEY")
 	// Every upload is parsed and checked; the antivirus scan runs when a

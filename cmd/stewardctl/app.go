@@ -89,6 +89,7 @@ kept in your configuration folder; STEWARD_SERVER and STEWARD_TOKEN override it.
 		a.foldersCmd(), a.groupsCmd(), a.complianceCmd(),
 		a.policiesCmd(), a.passwordCmd())
 	root.AddCommand(a.usersCmd())
+	root.AddCommand(a.contactsCmd(), a.filesCmd())
 	a.markStart(root)
 	return root
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -58,14 +57,6 @@ func (a *app) policiesListCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&account, "account", "", "the account (default: yours)")
 	return cmd
-}
-
-func targetsText(ts []steward.Target) string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = string(t.Kind) + ":" + t.ID
-	}
-	return strings.Join(out, " ")
 }
 
 func (a *app) policiesShowCmd() *cobra.Command {
@@ -297,19 +288,6 @@ policy's account. --none removes every target.`,
 	}
 	cmd.Flags().BoolVar(&none, "none", false, "remove every target")
 	return cmd
-}
-
-// parseTargets reads KIND:ID arguments.
-func parseTargets(args []string) ([]steward.Target, error) {
-	targets := []steward.Target{}
-	for _, s := range args {
-		kind, id, ok := strings.Cut(s, ":")
-		if !ok || !steward.TargetKind(kind).Valid() || id == "" {
-			return nil, fmt.Errorf("%q is not KIND:ID with a kind of account, folder, group or device", s)
-		}
-		targets = append(targets, steward.Target{Kind: steward.TargetKind(kind), ID: id})
-	}
-	return targets, nil
 }
 
 func (a *app) policiesVersionsCmd() *cobra.Command {

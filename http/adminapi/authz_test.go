@@ -202,12 +202,25 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A shared contact and a shared file of the foreign client, on its device.
+	onDevice := []steward.Target{{Kind: steward.TargetDevice, ID: enr.DeviceID}}
+	contact, err := svc.CreateContact(actx2, service.ContactCreate{AccountID: c2, Name: "Zeta Contact Person",
+		Email: "zeta.contact@foreign.test", Note: "zeta contact note", Targets: onDevice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := svc.UploadFile(actx2, service.FileUpload{AccountID: c2, Name: "zeta-plans.txt", Description: "zeta file description",
+		Body: strings.NewReader("zeta file content"), Targets: onDevice})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
 		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID, "version": version.ID,
-		"folder": folder.ID, "group": group.ID, "policy": pol.ID, "number": "1"}
+		"folder": folder.ID, "group": group.ID, "policy": pol.ID, "number": "1", "contact": contact.ID, "file": file.ID}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
 		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App",
-		"Zeta Secret Folder", "Zeta Secret Group", "zeta scan detail", zetaPolicy, zetaNet}
+		"Zeta Secret Folder", "Zeta Secret Group", "zeta scan detail", zetaPolicy, zetaNet,
+		"Zeta Contact Person", "zeta.contact@foreign.test", "zeta contact note", "zeta-plans.txt", "zeta file description", "zeta file content"}
 	// A directory user of the foreign client, with a custom field, holding
 	// its device.
 	if _, err := svc.PutUserFields(actx2, c2, []steward.CustomFieldDef{{Key: "zeta_badge", Label: "Zeta badge", Type: steward.FieldText}}); err != nil {
@@ -287,6 +300,20 @@ func newWorld(t *testing.T) *world {
 			fmt.Fprintf(&b, "policy %s %s v%d targets=%v|", p.ID, p.Name, p.CurrentVersion, p.Targets)
 		} else {
 			fmt.Fprintf(&b, "policy gone: %v|", err)
+		}
+		contacts, _ := svc.ListContacts(ctx, c2)
+		for _, c := range contacts {
+			fmt.Fprintf(&b, "contact %s %s %s %s %s %v|", c.ID, c.Name, c.Email, c.Phone, c.Note, c.Targets)
+		}
+		files, _ := svc.ListFiles(ctx, c2)
+		for _, f := range files {
+			fmt.Fprintf(&b, "file %s %s %s %s %v|", f.ID, f.Name, f.SHA256, f.Description, f.Targets)
+		}
+		if blob, _, err := svc.OpenFile(ctx, w.foreign["file"]); err == nil {
+			fmt.Fprintf(&b, "file content %d|", blob.Size())
+			blob.Close()
+		} else {
+			fmt.Fprintf(&b, "file content gone: %v|", err)
 		}
 		devs, _ := svc.Commands(ctx, steward.CommandFilter{AccountID: c2, Limit: 100})
 		fmt.Fprintf(&b, "commands=%d|", len(devs))
@@ -400,6 +427,7 @@ func (w *world) probe(t *testing.T, method, path, token, drop string) (status in
 		body["filter"] = map[string]any{"account_id": w.foreign["account"]}
 		body["type"], body["confirm"], body["seats"], body["shared"] = "sync", true, 1, true
 		body["targets"] = []map[string]string{{"kind": "device", "id": w.foreign["device"]}}
+		body["description"] = "probe"
 		delete(body, drop)
 	}
 	for tries := 0; ; tries++ {

@@ -177,6 +177,7 @@ type specCall struct {
 	contentType  string // default application/json when there is a body
 	token        string // API token
 	cookie, csrf string // console session
+	header       map[string]string
 	want         int
 	// badRequest marks a request that breaks the document on purpose: the
 	// document must refuse it as the server does.
@@ -231,6 +232,9 @@ func (c *specClient) do(in specCall) specAnswer {
 		}
 		if in.csrf != "" {
 			req.Header.Set("X-CSRF-Token", in.csrf)
+		}
+		for k, v := range in.header {
+			req.Header.Set(k, v)
 		}
 		return req
 	}
@@ -495,6 +499,7 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 	exerciseApps(c, s, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 	exerciseCompliance(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 	exercisePolicies(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
+	exerciseContactsAndFiles(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 
 	// Status and moves.
 	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + client.ID + "/status", token: tok, want: 200,

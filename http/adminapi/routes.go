@@ -4,7 +4,8 @@ import "net/http"
 
 // routeTable is every admin API route. Path parameters are named after the
 // kind of object they hold ({account}, {manager}, {token}, {device},
-// {command}, {code}, {hold}, {app}, {assignment}, {folder}, {group}), which is how the
+// {command}, {code}, {hold}, {app}, {assignment}, {folder}, {group},
+// {contact}, {file}), which is how the
 // authorisation test finds a foreign object to put in each.
 func (a *API) routeTable() []Route {
 	return []Route{
@@ -98,6 +99,17 @@ func (a *API) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/policies/{policy}/versions", Summary: "List a policy's versions", handler: a.policyVersions},
 		{Method: "GET", Pattern: "/api/v1/policies/{policy}/versions/{number}", Summary: "Get a policy version with what changed", handler: a.getPolicyVersion},
 		{Method: "GET", Pattern: "/api/v1/devices/{device}/effective-policy", Summary: "A device's effective policy, with the source of every setting", handler: a.effectivePolicy},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/contacts", Summary: "List an account's shared contacts", handler: a.listContacts},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/contacts", Status: http.StatusCreated, Summary: "Create a shared contact and push it to its targets", handler: a.createContact},
+		{Method: "GET", Pattern: "/api/v1/contacts/{contact}", Summary: "Get a shared contact", handler: a.getContact},
+		{Method: "PATCH", Pattern: "/api/v1/contacts/{contact}", Summary: "Edit a shared contact or its targets", handler: a.updateContact},
+		{Method: "DELETE", Pattern: "/api/v1/contacts/{contact}", Summary: "Delete a shared contact (devices remove it)", handler: a.deleteContact},
+		{Method: "GET", Pattern: "/api/v1/accounts/{account}/files", Summary: "List an account's shared files", handler: a.listFiles},
+		{Method: "POST", Pattern: "/api/v1/accounts/{account}/files", Status: http.StatusCreated, Summary: "Upload a shared file (the raw body) and push it to its targets", handler: a.uploadFile},
+		{Method: "GET", Pattern: "/api/v1/files/{file}", Summary: "Get a shared file's record", handler: a.getFile},
+		{Method: "PATCH", Pattern: "/api/v1/files/{file}", Summary: "Edit a shared file's description or targets", handler: a.updateFile},
+		{Method: "DELETE", Pattern: "/api/v1/files/{file}", Summary: "Delete a shared file and its content (devices remove it)", handler: a.deleteFile},
+		{Method: "GET", Pattern: "/api/v1/files/{file}/download", Summary: "Download a shared file's content", handler: a.downloadFile},
 
 		{Method: "GET", Pattern: "/api/v1/audit", Summary: "Read the audit log", handler: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/security-events", Summary: "Read security events (platform admin)", handler: a.listSecurityEvents},

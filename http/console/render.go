@@ -136,6 +136,7 @@ var labels = map[string]string{
 	"target": "Target", "mode": "Mode", "confirm_package": "Confirmation",
 	"seats": "Seats", "valid_days": "Valid for (days)", "note": "Note", "confirm_delete": "Confirmation",
 	"description": "Description", "priority": "Priority", "device_ids": "Devices", "folder_id": "Folder", "group_id": "Group",
+	"phone": "Phone", "targets": "Send to",
 }
 
 func fieldLabel(f string) string {
@@ -302,6 +303,7 @@ var funcs = template.FuncMap{
 	"ownership":  ownershipName,
 	"dangerous":  isDangerous,
 	"bytes":      formatBytes,
+	"fileKind":   fileKind,
 	"deref": func(p any) any {
 		switch v := p.(type) {
 		case *int:

@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/protocol"
+	"github.com/stewardmdm/steward/service"
 	"github.com/stewardmdm/steward/store"
 )
 
@@ -15,7 +17,19 @@ func TestPolicyReportOverTheDeviceAPI(t *testing.T) {
 	databases(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 5)
 		dev := f.enroll("report-1", "company")
-		report := protocol.PolicyReport{Protocol: 1, Version: "v1", AppliedAt: f.clock.Now(), Settings: []protocol.SettingStatus{
+		// A policy aimed at the device, so that the report is for the
+		// version it should hold.
+		name, pw := "Office", "office-password"
+		if _, err := f.srv.Service.CreatePolicy(f.reseller, f.c.ID, service.PolicyInput{Name: &name,
+			Settings: &steward.PolicySettings{WiFi: []steward.WiFiSetting{{SSID: "Office", Security: protocol.WiFiWPA2Personal, Password: &pw}}},
+			Targets:  []steward.Target{{Kind: steward.TargetDevice, ID: dev.DeviceID}}}); err != nil {
+			t.Fatal(err)
+		}
+		eff, err := f.srv.Service.EffectivePolicy(f.reseller, dev.DeviceID)
+		if err != nil || eff.Version == "" {
+			t.Fatalf("effective policy: %+v %v", eff, err)
+		}
+		report := protocol.PolicyReport{Protocol: 1, Version: eff.Version, AppliedAt: f.clock.Now(), Settings: []protocol.SettingStatus{
 			{Key: "wifi/Office", Status: "failed", Detail: "Wrong password."},
 			{Key: "kiosk", Status: "not_applicable", Detail: "No kiosk mode."},
 		}}

@@ -64,6 +64,8 @@ func New(o Options) (*API, error) {
 	a.mux.HandleFunc("GET "+protocol.PathAppDownload, a.device(a.appDownload))
 	a.mux.HandleFunc("POST "+protocol.PathPolicyReport, a.device(a.policyReport))
 	a.mux.HandleFunc("GET "+protocol.PathPolicy, a.device(a.policy))
+	a.mux.HandleFunc("GET "+protocol.PathDirectory, a.device(a.directory))
+	a.mux.HandleFunc("GET "+protocol.PathFileDownload, a.device(a.fileDownload))
 	a.mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, steward.Errorf(steward.ENOTFOUND, "No device route %s %s in protocol v%d.", r.Method, r.URL.Path, protocol.Version))
 	})

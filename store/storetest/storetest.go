@@ -102,6 +102,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Users/Purge", testUsersPurge},
 		{"Policies", testPolicies},
 		{"Policies/Covering", testPoliciesCovering},
+		{"Contacts", testContacts},
+		{"SharedFiles", testSharedFiles},
+		{"DirectoryVersions", testDirectoryVersions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, &fixture{db: open(t), clock: testutil.NewClock(), ctx: t.Context()})

@@ -103,6 +103,73 @@
     };
     xhr.send(file);
   });
+  // Upload a shared file with a progress bar, as the APK upload above: the
+  // file goes to the admin API as the raw request body, its name, the
+  // description and the ticked targets in the query. On success the
+  // browser opens the files list at the new file.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var url = form.getAttribute && form.getAttribute("data-upload-file");
+    if (!url) return;
+    ev.preventDefault();
+    var input = form.querySelector('input[type="file"]');
+    var error = form.querySelector("#upload-error");
+    var box = form.querySelector(".upload-progress");
+    var bar = form.querySelector("progress");
+    var status = form.querySelector("#upload-status");
+    var button = form.querySelector('button[type="submit"]');
+    var fail = function (msg) {
+      error.textContent = msg;
+      error.hidden = false;
+      error.setAttribute("tabindex", "-1");
+      error.focus();
+      button.disabled = false;
+    };
+    error.hidden = true;
+    if (!input.files || input.files.length === 0) {
+      fail("Choose a file to upload.");
+      return;
+    }
+    var file = input.files[0];
+    var q = ["name=" + encodeURIComponent(file.name)];
+    var desc = form.elements["description"];
+    if (desc && desc.value.trim() !== "") q.push("description=" + encodeURIComponent(desc.value.trim()));
+    form.querySelectorAll('input[name="target"]:checked').forEach(function (box) {
+      q.push("target=" + encodeURIComponent(box.value));
+    });
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url + "?" + q.join("&"));
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.setRequestHeader("X-CSRF-Token", form.getAttribute("data-csrf"));
+    xhr.setRequestHeader("Accept", "application/json");
+    bar.max = file.size || 1;
+    bar.value = 0;
+    box.hidden = false;
+    button.disabled = true;
+    status.textContent = "0 %";
+    xhr.upload.onprogress = function (e) {
+      if (!e.lengthComputable) return;
+      bar.max = e.total;
+      bar.value = e.loaded;
+      status.textContent = Math.floor(100 * e.loaded / e.total) + " %";
+    };
+    xhr.upload.onload = function () { status.textContent = "100 %; saving…"; };
+    xhr.onerror = function () { fail("The upload failed: the connection to the server was lost."); };
+    xhr.onload = function () {
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status === 201 && body && body.id) {
+        status.textContent = "Done.";
+        var done = form.getAttribute("data-done");
+        window.location.assign(done + (done.indexOf("?") < 0 ? "?" : "&") + "uploaded=" + encodeURIComponent(body.id) +
+          "#file-" + encodeURIComponent(body.id));
+        return;
+      }
+      box.hidden = true;
+      fail(body && body.error && body.error.message ? body.error.message : "The upload failed (HTTP " + xhr.status + ").");
+    };
+    xhr.send(file);
+  });
   // Move focus to the first form error, so keyboard and screen-reader
   // users land where the problem is.
   window.addEventListener("DOMContentLoaded", function () {
