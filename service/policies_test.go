@@ -440,10 +440,7 @@ func TestEffectivePolicyFollowsTargets(t *testing.T) {
 		if o := e.fetch(t, other); len(o.WiFi) != 0 {
 			t.Errorf("a device outside the group got the group's network: %+v", o.WiFi)
 		}
-		pushes := sink.refreshes()
-		if pushes == 0 {
-			t.Error("no refresh pushed to the connected device")
-		}
+		pushes := eventually(t, sink.refreshes, func(n int) bool { return n > 0 }, "a refresh pushed to the connected device")
 
 		// A conditional fetch of the current version: not modified.
 		_, notModified, err := e.svc.DevicePolicy(e.ctx, dev, eff.Version)
@@ -457,9 +454,7 @@ func TestEffectivePolicyFollowsTargets(t *testing.T) {
 		if resp := e.checkIn(t, dev); resp.CheckInIntervalSeconds != 120 {
 			t.Errorf("interval %d, want the device policy's 120", resp.CheckInIntervalSeconds)
 		}
-		if sink.refreshes() <= pushes {
-			t.Error("no refresh pushed after the device policy")
-		}
+		eventually(t, sink.refreshes, func(n int) bool { return n > pushes }, "a refresh pushed after the device policy")
 		// Untargeting the group policy takes its network away.
 		_, err = e.svc.SetPolicyTargets(w.c1.ctx, group.ID, nil)
 		must(t, err)
@@ -624,9 +619,7 @@ func TestMembershipChangesRecomputePolicies(t *testing.T) {
 		_, err = e.svc.MoveToFolder(w.c1.ctx, folder.ID, []string{dev.ID})
 		must(t, err)
 		diff(t, "in the folder", interval(), 900)
-		if sink.refreshes() == pushes {
-			t.Error("no refresh pushed after the move into the folder")
-		}
+		eventually(t, sink.refreshes, func(n int) bool { return n > pushes }, "a refresh pushed after the move into the folder")
 		_, err = e.svc.AddToGroup(w.c1.ctx, fast.ID, []string{dev.ID})
 		must(t, err)
 		_, err = e.svc.AddToGroup(w.c1.ctx, slow.ID, []string{dev.ID})
@@ -647,4 +640,22 @@ func TestMembershipChangesRecomputePolicies(t *testing.T) {
 			t.Errorf("a new device's first check-in: interval %d, version %q", got.CheckInIntervalSeconds, got.PolicyVersion)
 		}
 	})
+}
+
+// eventually polls get until ok holds (pushes go out on a goroutine of
+// their own), for at most 5 s, and returns the last value.
+func eventually[T any](t *testing.T, get func() T, ok func(T) bool, what string) T {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v := get()
+		if ok(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("never saw %s", what)
+			return v
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

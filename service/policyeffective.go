@@ -162,15 +162,29 @@ func (s *Service) refreshDevicePolicies(ctx context.Context, ids []string) error
 }
 
 // policyChanged forgets the cached rows of devices whose effective policy
-// changed and pushes a refresh to those connected here.
+// changed and pushes a refresh to those connected here. The pushes go out
+// on a goroutine of their own: a recomputation may run inside the
+// transaction of a membership change, which must not wait on sockets.
 func (s *Service) policyChanged(ctx context.Context, ids []string) {
 	if len(ids) == 0 {
 		return
 	}
 	s.states.forget(ids...)
+	var connected []string
 	for _, id := range ids {
-		s.pushPolicyRefresh(ctx, id)
+		if s.Connected(id) {
+			connected = append(connected, id)
+		}
 	}
+	if len(connected) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		for _, id := range connected {
+			s.pushPolicyRefresh(ctx, id)
+		}
+	}()
 }
 
 // storedPolicyVersions is where compliance reads the version each device
