@@ -22,6 +22,10 @@ type StoreApp struct {
 	CreatedBy string    `json:"created_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Latest is the newest upload, filled by ListApps with its ID, app,
+	// version code and name, SHA-256, size, status and times only; nil
+	// when the app has no version.
+	Latest *AppVersion `json:"latest,omitempty"`
 }
 
 // AppVersionStatus is where a version is in quarantine.
@@ -51,12 +55,18 @@ type AppVersion struct {
 	Scan    *ScanResult `json:"scan,omitempty"`
 	// SignerOverride is the recorded reason an administrator gave to accept
 	// a signer different from the earlier versions'.
-	SignerOverride  string     `json:"signer_override,omitempty"`
-	UploadedBy      string     `json:"uploaded_by,omitempty"`
-	UploadedByEmail string     `json:"uploaded_by_email,omitempty"`
-	UploadedFrom    string     `json:"uploaded_from,omitempty"` // the uploader's IP address
-	UploadedAt      time.Time  `json:"uploaded_at"`
-	ScannedAt       *time.Time `json:"scanned_at,omitempty"`
+	SignerOverride  string    `json:"signer_override,omitempty"`
+	UploadedBy      string    `json:"uploaded_by,omitempty"`
+	UploadedByEmail string    `json:"uploaded_by_email,omitempty"`
+	UploadedFrom    string    `json:"uploaded_from,omitempty"` // the uploader's IP address
+	UploadedAt      time.Time `json:"uploaded_at"`
+	// ScannedAt is when the scans ended: set for every decided version,
+	// and for one left quarantined as unscannable. Until then the scan job
+	// tries it, and after a failed try waits until NextScanAt; ScanAttempts
+	// counts the failed tries.
+	ScannedAt    *time.Time `json:"scanned_at,omitempty"`
+	ScanAttempts int        `json:"scan_attempts,omitempty"`
+	NextScanAt   *time.Time `json:"next_scan_at,omitempty"`
 }
 
 // AssignMode says whether an assigned app is installed or only offered.
@@ -68,15 +78,33 @@ const (
 	AssignAvailable AssignMode = "available"
 )
 
-// AppAssignment targets an app at an account's subtree or one device.
+// AppAssignment targets an app at an account's subtree, a folder, a group
+// or one device: exactly one of the four IDs is set.
 type AppAssignment struct {
 	ID         string     `json:"id"`
 	AppID      string     `json:"app_id"`
 	AccountID  string     `json:"account_id,omitempty"`
+	FolderID   string     `json:"folder_id,omitempty"`
+	GroupID    string     `json:"group_id,omitempty"`
 	DeviceID   string     `json:"device_id,omitempty"`
 	Mode       AssignMode `json:"mode"`
 	AssignedBy string     `json:"assigned_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
+	// TargetName names the target for display; filled on reads of an app.
+	TargetName string `json:"target_name,omitempty"`
+}
+
+// Target returns what the assignment targets.
+func (a *AppAssignment) Target() Target {
+	switch {
+	case a.DeviceID != "":
+		return Target{Kind: TargetDevice, ID: a.DeviceID}
+	case a.GroupID != "":
+		return Target{Kind: TargetGroup, ID: a.GroupID}
+	case a.FolderID != "":
+		return Target{Kind: TargetFolder, ID: a.FolderID}
+	}
+	return Target{Kind: TargetAccount, ID: a.AccountID}
 }
 
 // DeploymentStatus is one version's state on one device.
@@ -89,6 +117,9 @@ const (
 	DeployFailed      DeploymentStatus = "failed"
 	DeployRemoving    DeploymentStatus = "removing"
 	DeployUninstalled DeploymentStatus = "uninstalled"
+	// DeploySuperseded is an installed version a newer one of the same app
+	// replaced on the device: no longer there, though the app is.
+	DeploySuperseded DeploymentStatus = "superseded"
 )
 
 // AppDeployment is the history of one version on one device.
@@ -110,7 +141,8 @@ type AppStore interface {
 	AppByID(ctx context.Context, id string) (*StoreApp, error)                  // ENOTFOUND
 	AppByPackage(ctx context.Context, accountID, pkg string) (*StoreApp, error) // ENOTFOUND
 	// ListApps lists the apps of accounts under prefix, and the shared apps
-	// of the accounts in ancestors, by package.
+	// of the accounts in ancestors, by package, each with its newest
+	// version (Latest), in one query.
 	ListApps(ctx context.Context, prefix string, ancestors []string) ([]*StoreApp, error)
 	UpdateApp(ctx context.Context, a *StoreApp) error // ENOTFOUND
 	// DeleteApp deletes an app with its versions, assignments and
@@ -122,22 +154,29 @@ type AppStore interface {
 	// ListAppVersions lists an app's versions, newest first.
 	ListAppVersions(ctx context.Context, appID string) ([]*AppVersion, error)
 	// QuarantinedVersions lists up to limit quarantined versions not scanned
-	// yet (ScannedAt nil), oldest first.
-	QuarantinedVersions(ctx context.Context, limit int) ([]*AppVersion, error)
+	// yet (ScannedAt nil) whose next try is due at now (NextScanAt nil or
+	// not after now), oldest first.
+	QuarantinedVersions(ctx context.Context, now time.Time, limit int) ([]*AppVersion, error)
 	// UpdateAppVersion writes a version's status, blob key, reasons, scan,
-	// findings and override. ENOTFOUND.
+	// findings, override, scan time, failed tries and next try. ENOTFOUND.
 	UpdateAppVersion(ctx context.Context, v *AppVersion) error
 
 	// PutAssignment inserts or replaces (same app and target) an assignment.
 	PutAssignment(ctx context.Context, a *AppAssignment) error
 	ListAssignments(ctx context.Context, appID string) ([]*AppAssignment, error)
 	DeleteAssignment(ctx context.Context, id string) error // ENOTFOUND
-	// DeviceAssigned reports whether an app is assigned to the device or to
-	// an account on its path.
-	DeviceAssigned(ctx context.Context, appID, deviceID string, accountPath string) (bool, error)
+	// AssignmentsCovering lists the assignments, of every app, whose target
+	// covers the device m describes (m.Covers), by app.
+	AssignmentsCovering(ctx context.Context, m *Membership) ([]*AppAssignment, error)
 
 	// PutDeployment inserts or replaces the deployment of a version on a device.
 	PutDeployment(ctx context.Context, d *AppDeployment) error
+	// SupersedeDeployments marks the installed deployments of an app on a
+	// device, other than exceptVersionID's, superseded at at.
+	SupersedeDeployments(ctx context.Context, appID, deviceID, exceptVersionID string, at time.Time) error
+	// DeviceDeployments lists a device's deployments of every app, by app,
+	// newest version first.
+	DeviceDeployments(ctx context.Context, deviceID string) ([]*AppDeployment, error)
 	// DeploymentsByCommand returns the deployments a command carries.
 	DeploymentByCommand(ctx context.Context, commandID string) (*AppDeployment, error) // ENOTFOUND
 	// ListDeployments lists an app's deployments on the devices of the

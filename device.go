@@ -53,6 +53,8 @@ type Device struct {
 	FolderID         string     `json:"folder_id,omitempty"` // the folder it sits in, if any
 	GroupIDs         []string   `json:"group_ids,omitempty"` // its groups, sorted; filled on the read of one device
 
+	// Policy is the device's effective policy as last computed.
+	Policy DevicePolicyState `json:"policy"`
 	// DirectoryVersion is the version of the contacts and files the device
 	// should hold ("" for none); see Contact.
 	DirectoryVersion string `json:"directory_version,omitempty"`

@@ -179,6 +179,9 @@ const (
 	PurgeManagers        PurgePart = "managers"
 	PurgeAudit           PurgePart = "audit_log"
 	PurgeLegalHolds      PurgePart = "legal_holds" // those no longer in force
+	PurgePolicyWiFi      PurgePart = "policy_wifi"
+	PurgePolicyCACerts   PurgePart = "policy_ca_certs"
+	PurgePolicies        PurgePart = "policies" // with their versions and targets; after the two above
 
 	// Shared contacts and files (with their targets); a file's content in
 	// blob storage is deleted by the engine once its row is.

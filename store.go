@@ -26,6 +26,7 @@ type Store interface {
 	KeyStore
 	ComplianceStore
 	UserStore
+	PolicyStore
 	ContactStore
 	SharedFileStore
 	DirectoryVersionStore

@@ -16,9 +16,12 @@ type AppDetail struct {
 	Assignments []*steward.AppAssignment `json:"assignments"`
 }
 
-// AppAssign assigns an app to an account's subtree or to one device.
+// AppAssign assigns an app to one target: an account's subtree, a folder,
+// a group or one device.
 type AppAssign struct {
 	AccountID string             `json:"account_id,omitempty"`
+	FolderID  string             `json:"folder_id,omitempty"`
+	GroupID   string             `json:"group_id,omitempty"`
 	DeviceID  string             `json:"device_id,omitempty"`
 	Mode      steward.AssignMode `json:"mode"`
 }
@@ -78,8 +81,8 @@ func (c *Client) DeleteApp(ctx context.Context, id string) error {
 	return c.do(ctx, request{op: "delete app", method: "DELETE", path: "/apps/" + p}, nil)
 }
 
-// AssignApp assigns an app to an account or device. EINVALID, EFORBIDDEN,
-// ENOTFOUND.
+// AssignApp assigns an app to an account, folder, group or device.
+// EINVALID, EFORBIDDEN, ENOTFOUND.
 func (c *Client) AssignApp(ctx context.Context, id string, in AppAssign) (*steward.AppAssignment, error) {
 	p, err := pathID("app", id)
 	if err != nil {
@@ -133,4 +136,24 @@ func (c *Client) ShareApp(ctx context.Context, id string, shared bool) (*steward
 		return nil, err
 	}
 	return &app, nil
+}
+
+// RescanAppVersion puts a quarantined version of an app back in the scan
+// queue (an unscannable one once the scanner is fixed, or one waiting for
+// its next attempt) and returns it. Only write roles of the owner's
+// subtree may. ECONFLICT (not quarantined), EFORBIDDEN, ENOTFOUND.
+func (c *Client) RescanAppVersion(ctx context.Context, appID, versionID string) (*steward.AppVersion, error) {
+	p, err := pathID("app", appID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := pathID("version", versionID)
+	if err != nil {
+		return nil, err
+	}
+	var v steward.AppVersion
+	if err := c.do(ctx, request{op: "rescan app version", method: "POST", path: "/apps/" + p + "/versions/" + q + "/rescan"}, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
 }

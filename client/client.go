@@ -137,6 +137,11 @@ type request struct {
 	rawOut io.Writer
 	// errOut, when set, also decodes an error response's body into it.
 	errOut any
+	// via, when set, sends the request instead of the client's own
+	// http.Client (one with a cookie jar, for a console session); header
+	// holds extra headers.
+	via    *http.Client
+	header map[string]string
 }
 
 // do performs the request and decodes a successful response into out
@@ -174,7 +179,14 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if c.token != "" && !r.noAuth {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	hc := c.http
+	if r.via != nil {
+		hc = r.via
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.op, err)
 	}

@@ -31,6 +31,7 @@ var operational = []OperationalGroup{
 			"location_points.id", "location_points.device_id", "web_history.id", "web_history.device_id",
 			"apps.id", "apps.account_id", "apps.created_by", "app_versions.id", "app_versions.app_id", "app_versions.uploaded_by",
 			"app_assignments.id", "app_assignments.app_id", "app_assignments.account_id", "app_assignments.device_id",
+			"app_assignments.folder_id", "app_assignments.group_id",
 			"app_assignments.assigned_by", "app_deployments.version_id", "app_deployments.device_id", "app_deployments.app_id",
 			"app_deployments.command_id", "device_compliance.device_id",
 			"users.id", "users.account_id", "user_fields.account_id",
@@ -59,7 +60,7 @@ var operational = []OperationalGroup{
 			"location_points.received_at", "web_history.received_at",
 			"apps.created_at", "apps.updated_at", "app_versions.uploaded_at", "app_versions.scanned_at",
 			"app_assignments.created_at", "app_deployments.created_at", "app_deployments.updated_at",
-			"device_compliance.received_at",
+			"app_versions.next_scan_at", "device_compliance.received_at",
 			"users.created_at", "users.updated_at",
 		}},
 	{Reason: "Status flags, counters, kinds and versions the software keeps about its own rows.",
@@ -70,6 +71,7 @@ var operational = []OperationalGroup{
 			"devices.ownership", "devices.channel", "devices.agent_enabled", "devices.disabled_reason", "devices.refusals",
 			"device_apps.work_profile", "device_apps.system", "commands.status",
 			"legal_holds.scope", "legal_holds.category", "apps.shared", "app_versions.status",
+			"app_versions.scan_attempts",
 		}},
 	{Reason: "Account-level privacy switches (location and web-history tracking): settings of a company, not data about a person.",
 		Columns: []string{"privacy_settings.location_enabled", "privacy_settings.web_history_enabled"}},
@@ -99,6 +101,16 @@ var operational = []OperationalGroup{
 	{Reason: "Definitions of an account's custom user fields (key, label, type, choices, order): the shape of a company's directory, not data about a person. A user's values are in users.custom_fields.",
 		Columns: []string{"user_fields.field_key", "user_fields.position", "user_fields.label", "user_fields.type",
 			"user_fields.choices", "user_fields.required"}},
+	{Reason: "Policies' identifiers, references, version numbers, list positions and timestamps, and each device's " +
+		"effective policy as last computed (a hash of its content, its check-in interval and tracking switches: settings " +
+		"of a company, not data about a person). Kept or deleted with their policy or device.",
+		Columns: []string{
+			"policies.id", "policies.account_id", "policies.current_version", "policies.created_by", "policies.created_at",
+			"policies.updated_at", "policy_versions.policy_id", "policy_versions.version", "policy_versions.created_by",
+			"policy_versions.created_at", "policy_wifi.policy_id", "policy_wifi.version", "policy_wifi.position",
+			"policy_ca_certs.policy_id", "policy_ca_certs.version", "policy_ca_certs.position", "policy_targets.policy_id",
+			"devices.policy_version", "devices.policy_checkin_seconds", "devices.policy_location", "devices.policy_web_history",
+		}},
 	{Reason: "Shared contacts and files: their identifiers, owners and targets (references to accounts, folders, groups and " +
 		"devices), who created them, their timestamps, and each device's directory version (a hash of what it should hold). " +
 		"The personal fields are in directory.contacts and directory.files; these go with their rows.",

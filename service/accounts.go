@@ -226,6 +226,8 @@ func (s *Service) MoveAccount(ctx context.Context, id, newParentID string) (*ste
 	if err != nil {
 		return nil, err
 	}
+	// Other accounts above: other policies cover the subtree's devices.
+	s.refreshTargets(ctx, []steward.Target{{Kind: steward.TargetAccount, ID: acc.ID}})
 	return s.store.AccountByID(ctx, acc.ID)
 }
 

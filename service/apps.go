@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/stewardmdm/steward"
@@ -28,6 +27,10 @@ type AppUpload struct {
 	// SignerOverride, when set, is the reason an administrator accepts a
 	// signing certificate different from the earlier versions'.
 	SignerOverride string
+	// Declared, when positive, is the size the client announced
+	// (Content-Length): over the limit, the upload is refused before a
+	// byte is read.
+	Declared int64
 }
 
 var errTooLarge = errors.New("upload over the size limit")
@@ -58,7 +61,7 @@ func (l *limited) Read(p []byte) (int, error) {
 // and records a quarantined version, creating the app on its first upload.
 // An upload the inspector rejects is deleted at once, recorded as a
 // security event with the uploader, address and reasons, and refused with
-// the reasons. EINVALID, ETOOLARGE, EFORBIDDEN, ENOTFOUND, ECONFLICT (not
+// the reasons; one over the size limit likewise, with the size seen. EINVALID, ETOOLARGE, EFORBIDDEN, ENOTFOUND, ECONFLICT (not
 // configured, or an account deleted).
 func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVersion, error) {
 	a, acc, err := s.writableAccount(ctx, in.AccountID)
@@ -79,6 +82,9 @@ func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVers
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 
+	if in.Declared > s.opts.MaxAPKSize {
+		return nil, s.uploadTooLarge(ctx, acc.ID, 0, in.Declared)
+	}
 	now := s.now()
 	v := &steward.AppVersion{ID: steward.NewID(now), Status: steward.VersionQuarantined, SignerOverride: in.SignerOverride,
 		UploadedBy: a.ManagerID, UploadedByEmail: a.Email, UploadedFrom: a.IP, UploadedAt: now}
@@ -89,7 +95,7 @@ func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVers
 	if err := s.opts.Blobs.Write(ctx, key, io.TeeReader(src, io.MultiWriter(h, tmp, written))); err != nil {
 		s.dropBlob(ctx, key)
 		if errors.Is(err, errTooLarge) {
-			return nil, steward.Errorf(steward.ETOOLARGE, "An APK has at most %d MiB.", s.opts.MaxAPKSize>>20)
+			return nil, s.uploadTooLarge(ctx, acc.ID, written.n, in.Declared)
 		}
 		return nil, fmt.Errorf("upload: %w", err)
 	}
@@ -151,6 +157,20 @@ func (s *Service) UploadApp(ctx context.Context, in AppUpload) (*steward.AppVers
 	return v, nil
 }
 
+// uploadTooLarge records an upload refused over the size limit as a
+// security event (the uploader and address come from the actor), with the
+// bytes received before it was cut off and the size the client declared,
+// and returns the refusal.
+func (s *Service) uploadTooLarge(ctx context.Context, accountID string, seen, declared int64) error {
+	msg := fmt.Sprintf("An APK has at most %d MiB.", s.opts.MaxAPKSize>>20)
+	kv := []any{"reasons", []string{msg}, "size_seen", seen, "limit", s.opts.MaxAPKSize}
+	if declared > 0 {
+		kv = append(kv, "size_declared", declared)
+	}
+	s.securityEvent(ctx, steward.SecurityEvent{Kind: "app.upload_rejected", AccountID: accountID, Detail: detail(kv...)})
+	return steward.Errorf(steward.ETOOLARGE, "%s", msg)
+}
+
 type counter struct{ n int64 }
 
 func (c *counter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
@@ -160,147 +180,4 @@ func (s *Service) dropBlob(ctx context.Context, key string) {
 	if err := s.opts.Blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
 		s.logger.Error("delete blob", "key", key, "err", err)
 	}
-}
-
-// ScanApps is the apps.scan job: it scans the quarantined versions not
-// scanned yet and decides them. A clean version is deployed where its app
-// is required; an infected or statically refused one is rejected, its blob
-// deleted and a security event recorded; an unscannable one stays
-// quarantined with the reason; a scanner error leaves it for the next run.
-func (s *Service) ScanApps(ctx context.Context) (string, error) {
-	if s.opts.Blobs == nil {
-		return "", nil
-	}
-	vs, err := s.store.QuarantinedVersions(ctx, 20)
-	if err != nil {
-		return "", err
-	}
-	var clean, rejected, held, failed int
-	for _, v := range vs {
-		outcome, err := s.scanVersion(ctx, v)
-		switch {
-		case err != nil:
-			failed++
-			s.logger.Warn("scan app version; retried next run", "version", v.ID, "err", err)
-		case outcome == steward.VersionClean:
-			clean++
-		case outcome == steward.VersionRejected:
-			rejected++
-		default:
-			held++
-		}
-	}
-	if len(vs) == 0 {
-		return "", nil
-	}
-	return fmt.Sprintf("%d clean, %d rejected, %d kept in quarantine, %d to retry", clean, rejected, held, failed), nil
-}
-
-func (s *Service) scanVersion(ctx context.Context, v *steward.AppVersion) (steward.AppVersionStatus, error) {
-	app, err := s.store.AppByID(ctx, v.AppID)
-	if err != nil {
-		return "", err
-	}
-	result := steward.ScanResult{Verdict: VerdictNotScanned, Detail: "No antivirus is configured: static checks only."}
-	if s.opts.Scanner != nil {
-		b, err := s.opts.Blobs.Open(ctx, v.BlobKey)
-		if err != nil {
-			return "", err
-		}
-		result, err = s.opts.Scanner.Scan(ctx, b)
-		b.Close()
-		if err != nil {
-			return "", err
-		}
-	}
-	now := s.now()
-	v.Scan, v.ScannedAt = &result, &now
-	var reasons []string
-	switch result.Verdict {
-	case steward.ScanInfected:
-		reasons = append(reasons, "The antivirus found "+result.Signature+".")
-	case steward.ScanUnscannable:
-		v.Reasons = []string{"The antivirus could not scan it: " + result.Detail}
-		return steward.VersionQuarantined, s.store.UpdateAppVersion(ctx, v)
-	case steward.ScanClean, VerdictNotScanned:
-	default:
-		return "", fmt.Errorf("scan %s: unknown verdict %q", v.ID, result.Verdict)
-	}
-	if len(reasons) == 0 {
-		r, err := s.historyChecks(ctx, v)
-		if err != nil {
-			return "", err
-		}
-		reasons = r
-	}
-	if len(reasons) > 0 {
-		key := v.BlobKey
-		v.Status, v.Reasons, v.BlobKey = steward.VersionRejected, reasons, ""
-		if err := s.store.UpdateAppVersion(ctx, v); err != nil {
-			return "", err
-		}
-		s.dropBlob(ctx, key)
-		s.securityEvent(ctx, steward.SecurityEvent{Kind: "app.version_rejected", AccountID: app.AccountID,
-			ManagerID: v.UploadedBy, Email: v.UploadedByEmail, IP: v.UploadedFrom,
-			Detail: detail("package", app.Package, "version_id", v.ID, "version_code", v.VersionCode, "sha256", v.SHA256,
-				"reasons", reasons, "scan", result)})
-		return steward.VersionRejected, nil
-	}
-	v.Status, v.Reasons = steward.VersionClean, nil
-	var queued []*steward.Command
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateAppVersion(ctx, v); err != nil {
-			return err
-		}
-		if err := s.record(ctx, app.AccountID, "app.version_clean", "app_version", v.ID,
-			map[string]any{"package": app.Package, "version_code": v.VersionCode, "scan": result}); err != nil {
-			return err
-		}
-		queued, err = s.deployRequired(ctx, app)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	s.queuedCommands(ctx, queued)
-	return steward.VersionClean, nil
-}
-
-// historyChecks compares a version with the app's clean versions: its
-// version code must be higher, and its signers the same unless an
-// administrator recorded a reason to accept a new one.
-func (s *Service) historyChecks(ctx context.Context, v *steward.AppVersion) ([]string, error) {
-	vs, err := s.store.ListAppVersions(ctx, v.AppID)
-	if err != nil {
-		return nil, err
-	}
-	var latest *steward.AppVersion
-	for _, o := range vs {
-		if o.ID != v.ID && o.Status == steward.VersionClean && (latest == nil || o.VersionCode > latest.VersionCode) {
-			latest = o
-		}
-	}
-	if latest == nil {
-		return nil, nil
-	}
-	var reasons []string
-	if v.VersionCode <= latest.VersionCode {
-		reasons = append(reasons, fmt.Sprintf("The version code %d does not increase on the clean version %d.", v.VersionCode, latest.VersionCode))
-	}
-	if !slices.Equal(signers(v.Info), signers(latest.Info)) && v.SignerOverride == "" {
-		reasons = append(reasons, "The signing certificate differs from the earlier versions' (an administrator may accept it with a reason).")
-	}
-	return reasons, nil
-}
-
-func signers(info *steward.APKInfo) []string {
-	if info == nil {
-		return nil
-	}
-	var out []string
-	for _, s := range info.Signers {
-		out = append(out, s.CertSHA256)
-	}
-	slices.Sort(out)
-	return out
 }

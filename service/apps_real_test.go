@@ -49,7 +49,8 @@ const (
 // list everything left in them.
 type realEnv struct {
 	*appEnv
-	tmp string // Options.TempDir
+	tmp     string // Options.TempDir
+	scanner steward.VirusScanner
 }
 
 // runReal runs fn once per database with the real inspector, a clamd
@@ -60,6 +61,14 @@ func runReal(t *testing.T, maxSize int64, fn func(t *testing.T, e *realEnv)) {
 	clamd := testutil.StartClamd(t)
 	scanner, err := scan.NewClamd(scan.Options{Address: clamd.Address})
 	must(t, err)
+	runStore(t, apk.New(apk.Options{}), maxSize, func() steward.VirusScanner { return scanner }, fn)
+}
+
+// runStore runs fn once per database, in parallel, with inspector, a
+// scanner from newScanner (called once per database) and fresh blob and
+// temporary folders. maxSize is the upload limit (0: the default).
+func runStore(t *testing.T, inspector steward.APKInspector, maxSize int64, newScanner func() steward.VirusScanner, fn func(t *testing.T, e *realEnv)) {
+	t.Helper()
 	for name, open := range testutil.DatabasesRaw(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -69,12 +78,13 @@ func runReal(t *testing.T, maxSize int64, fn func(t *testing.T, e *realEnv)) {
 			must(t, err)
 			t.Cleanup(func() { blobs.Close() })
 			e := &env{db: db, raw: raw, clock: testutil.NewClock(), ctx: t.Context()}
+			scanner := newScanner()
 			svc, err := service.New(service.Options{Store: db, Clock: e.clock, Logger: testutil.Logger(), BaseURL: baseURL,
 				Passwords: service.NewPasswordHasher(service.Argon2Params{Memory: 64, Time: 1, Threads: 1}),
-				Inspector: apk.New(apk.Options{}), Scanner: scanner, Blobs: blobs, TempDir: tmp, MaxAPKSize: maxSize})
+				Inspector: inspector, Scanner: scanner, Blobs: blobs, TempDir: tmp, MaxAPKSize: maxSize})
 			must(t, err)
 			e.svc = svc
-			fn(t, &realEnv{appEnv: &appEnv{env: e, blobs: blobs, dir: dir}, tmp: tmp})
+			fn(t, &realEnv{appEnv: &appEnv{env: e, blobs: blobs, dir: dir}, tmp: tmp, scanner: scanner})
 		})
 	}
 }
@@ -318,8 +328,9 @@ func TestRealAppNewSignerRejected(t *testing.T) {
 }
 
 // TestRealAppHostileUploads: hostile or broken uploads are refused at
-// upload with the inspector's reason, and leave no file in blob storage or
-// in the upload scratch folder, and no app or version row.
+// upload with the inspector's reason (or the size limit's), recorded as
+// security events, and leave no file in blob storage or in the upload
+// scratch folder, and no app or version row.
 func TestRealAppHostileUploads(t *testing.T) {
 	good := readFixture(t, politeDroid)
 	noise := make([]byte, 256<<10)
@@ -347,21 +358,20 @@ func TestRealAppHostileUploads(t *testing.T) {
 	}
 	runReal(t, maxSize, func(t *testing.T, e *realEnv) {
 		w := e.world(t)
-		refused := 0
 		for _, tc := range tests {
 			_, err := e.uploadBytes(w.c1, w.C1, tc.body, "")
 			if steward.ErrorCode(err) != tc.code || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("%s: error %v (%s), want %s naming %q", tc.name, err, steward.ErrorCode(err), tc.code, tc.msg)
-			}
-			if tc.code == steward.EINVALID {
-				refused++
 			}
 		}
 		diff(t, "blob storage", files(t, e.dir), []string{})
 		diff(t, "upload scratch files", files(t, e.tmp), []string{})
 		diff(t, "rows", []int{e.rows(t, "apps"), e.rows(t, "app_versions")}, []int{0, 0})
 		evs := e.events(t, "app.upload_rejected")
-		diff(t, "security events", len(evs), refused)
+		diff(t, "security events: one per refusal, the oversized one too", len(evs), len(tests))
+		if !strings.Contains(string(evs[0].Detail), `"size_seen":4194305`) {
+			t.Errorf("the oversized upload's event %s, want the size seen", evs[0].Detail)
+		}
 		for _, ev := range evs {
 			if ev.Email != "owner@c-one.test" || ev.IP != w.c1.ip || !strings.Contains(string(ev.Detail), "reasons") {
 				t.Errorf("security event %+v (detail %s), want the uploader, address and reasons", ev, ev.Detail)

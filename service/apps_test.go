@@ -178,3 +178,53 @@ func TestAppAssignAndDelete(t *testing.T) {
 		wantCode(t, err, steward.ENOTFOUND)
 	})
 }
+
+// TestAppUploadTooLarge: an upload over the size limit is refused and
+// recorded as a security event with the uploader, address and the size
+// seen, whether it is cut off while streaming or announced too large.
+func TestAppUploadTooLarge(t *testing.T) {
+	runStore(t, testutil.TextInspector{}, 64, func() steward.VirusScanner { return fakeScanner{} }, func(t *testing.T, e *realEnv) {
+		w := e.world(t)
+		body := "com.example.big 1 key1\n" + strings.Repeat("x", 100)
+		_, err := e.svc.UploadApp(w.c1.ctx, service.AppUpload{AccountID: w.C1.ID, Body: strings.NewReader(body)})
+		wantCode(t, err, steward.ETOOLARGE)
+		announced := &countingReader{r: strings.NewReader(body)}
+		_, err = e.svc.UploadApp(w.c1.ctx, service.AppUpload{AccountID: w.C1.ID, Body: announced, Declared: int64(len(body))})
+		wantCode(t, err, steward.ETOOLARGE)
+		diff(t, "bytes read of an upload announced too large", announced.n, 0)
+		// Within the limit, the announced size changes nothing.
+		_, err = e.svc.UploadApp(w.c1.ctx, service.AppUpload{AccountID: w.C1.ID, Body: strings.NewReader("com.example.ok 1"), Declared: 16})
+		must(t, err)
+
+		evs := e.events(t, "app.upload_rejected")
+		if len(evs) != 2 {
+			t.Fatalf("%d security events, want 2", len(evs))
+		}
+		var details []map[string]any
+		for _, ev := range evs {
+			if ev.Email != "owner@c-one.test" || ev.IP != w.c1.ip || ev.AccountID != w.C1.ID {
+				t.Errorf("security event %+v, want the uploader, address and account", ev)
+			}
+			var d map[string]any
+			must(t, json.Unmarshal(ev.Detail, &d))
+			details = append(details, d)
+		}
+		// Newest first: the announced one, then the one cut off.
+		diff(t, "detail of the announced upload", details[0], map[string]any{"reasons": []any{"An APK has at most 0 MiB."},
+			"size_seen": 0.0, "size_declared": float64(len(body)), "limit": 64.0})
+		diff(t, "detail of the upload cut off", details[1], map[string]any{"reasons": []any{"An APK has at most 0 MiB."},
+			"size_seen": 65.0, "limit": 64.0})
+		diff(t, "blobs: the upload within the limit's", e.blobCount(t, w.C1), 1)
+	})
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}

@@ -65,15 +65,12 @@ func (s *Service) visibleAssignments(ctx context.Context, a *steward.Actor, appI
 	}
 	out := []*steward.AppAssignment{}
 	for _, as := range all {
-		accID := as.AccountID
-		if as.DeviceID != "" {
-			d, err := s.store.DeviceByID(ctx, as.DeviceID)
-			if steward.ErrorCode(err) == steward.ENOTFOUND {
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			accID = d.AccountID
+		accID, name, err := s.targetAccount(ctx, as.Target())
+		if err != nil {
+			return nil, err
+		}
+		if accID == "" {
+			continue // the target is gone
 		}
 		acc, err := s.store.AccountByID(ctx, accID)
 		if steward.ErrorCode(err) == steward.ENOTFOUND {
@@ -82,10 +79,59 @@ func (s *Service) visibleAssignments(ctx context.Context, a *steward.Actor, appI
 			return nil, err
 		}
 		if a.Reaches(acc.Path) {
+			as.TargetName = name
+			if as.AccountID != "" {
+				as.TargetName = acc.Name
+			}
 			out = append(out, as)
 		}
 	}
 	return out, nil
+}
+
+// targetAccount returns the account a target belongs to and, for a folder,
+// group or device, its name; "" when the target no longer exists.
+func (s *Service) targetAccount(ctx context.Context, t steward.Target) (id, name string, err error) {
+	switch t.Kind {
+	case steward.TargetAccount:
+		return t.ID, "", nil
+	case steward.TargetDevice:
+		var d *steward.Device
+		if d, err = s.store.DeviceByID(ctx, t.ID); err == nil {
+			id, name = d.AccountID, d.Name
+			if name == "" {
+				name = d.SupportID
+			}
+		}
+	case steward.TargetFolder:
+		var f *steward.Folder
+		if f, err = s.store.FolderByID(ctx, t.ID); err == nil {
+			id, name = f.AccountID, f.Name
+		}
+	case steward.TargetGroup:
+		var g *steward.Group
+		if g, err = s.store.GroupByID(ctx, t.ID); err == nil {
+			id, name = g.AccountID, g.Name
+		}
+	}
+	if steward.ErrorCode(err) == steward.ENOTFOUND {
+		return "", "", nil
+	}
+	return id, name, err
+}
+
+// targetOwner returns the account a target belongs to (an account target:
+// the account itself); nil when the target or its account does not exist.
+func (s *Service) targetOwner(ctx context.Context, t steward.Target) (*steward.Account, error) {
+	id, _, err := s.targetAccount(ctx, t)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	acc, err := s.store.AccountByID(ctx, id)
+	if steward.ErrorCode(err) == steward.ENOTFOUND {
+		return nil, nil
+	}
+	return acc, err
 }
 
 // UnassignApp removes an assignment the actor sees. Devices it targeted
@@ -123,7 +169,8 @@ func (s *Service) UnassignApp(ctx context.Context, appID, assignmentID string) e
 			return err
 		}
 		return s.record(ctx, app.AccountID, "app.unassign", "app", app.ID, map[string]any{"assignment_id": as.ID,
-			"account_id": as.AccountID, "device_id": as.DeviceID, "mode": as.Mode, "commands": len(queued)})
+			"account_id": as.AccountID, "folder_id": as.FolderID, "group_id": as.GroupID, "device_id": as.DeviceID,
+			"mode": as.Mode, "commands": len(queued)})
 	})
 	if err != nil {
 		return err
@@ -136,9 +183,11 @@ func (s *Service) UnassignApp(ctx context.Context, appID, assignmentID string) e
 // assignment targeted that are no longer assigned the app and have it.
 func (s *Service) uninstallUnassigned(ctx context.Context, app *steward.StoreApp, as *steward.AppAssignment) ([]*steward.Command, error) {
 	devices, err := s.targets(ctx, as)
-	if steward.ErrorCode(err) == steward.ENOTFOUND {
-		return nil, nil // the target is gone
-	} else if err != nil {
+	if err != nil || len(devices) == 0 {
+		return nil, err
+	}
+	remaining, err := s.store.ListAssignments(ctx, app.ID)
+	if err != nil {
 		return nil, err
 	}
 	deployments, err := s.store.ListDeployments(ctx, app.ID, "/")
@@ -160,15 +209,11 @@ func (s *Service) uninstallUnassigned(ctx context.Context, app *steward.StoreApp
 		if dep == nil || (dep.Status != steward.DeployInstalled && dep.Status != steward.DeployQueued) {
 			continue
 		}
-		acc, err := s.store.AccountByID(ctx, d.AccountID)
+		m, err := s.store.DeviceMembership(ctx, d.ID)
 		if err != nil {
 			return nil, err
 		}
-		still, err := s.store.DeviceAssigned(ctx, app.ID, d.ID, acc.Path)
-		if err != nil {
-			return nil, err
-		}
-		if still {
+		if covers(remaining, m) {
 			continue
 		}
 		c := &steward.Command{ID: steward.NewID(now), DeviceID: d.ID, AccountID: d.AccountID, Type: steward.CmdUninstallApp,
@@ -235,7 +280,8 @@ func (s *Service) ListAppDeployments(ctx context.Context, appID string) (*AppDep
 }
 
 // AppDownload opens a version's APK for a device: only a clean version of
-// an app assigned to the device. Anything else is ENOTFOUND, so a device
+// an app assigned to the device (to it, its folder, one of its groups, or
+// its account or one above). Anything else is ENOTFOUND, so a device
 // learns nothing about versions it may not have. The caller closes the blob.
 func (s *Service) AppDownload(ctx context.Context, dev *Device, versionID string) (steward.Blob, *steward.AppVersion, error) {
 	steward.MarkAuthorized(ctx) // the device authenticated itself; checked below
@@ -265,11 +311,17 @@ func (s *Service) AppDownload(ctx context.Context, dev *Device, versionID string
 	if !strings.HasPrefix(dev.AccountPath, owner.Path) {
 		return nil, nil, hidden
 	}
-	ok, err := s.store.DeviceAssigned(ctx, app.ID, dev.ID, dev.AccountPath)
+	m, err := s.store.DeviceMembership(ctx, dev.ID)
+	if steward.ErrorCode(err) == steward.ENOTFOUND {
+		return nil, nil, hidden
+	} else if err != nil {
+		return nil, nil, err
+	}
+	assignments, err := s.store.ListAssignments(ctx, app.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !ok {
+	if !covers(assignments, m) {
 		return nil, nil, hidden
 	}
 	b, err := s.opts.Blobs.Open(ctx, v.BlobKey)

@@ -198,7 +198,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret, ip, ua string) 
 		return nil, err
 	}
 	if m.MustChangePassword {
-		return nil, steward.Errorf(steward.EFORBIDDEN, "Change your password in the console before using API tokens.")
+		return nil, steward.Errorf(steward.EFORBIDDEN, "Change your password before using API tokens: in the console, or with 'stewardctl password'.")
 	}
 	a.TokenID = t.ID
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute { // at most one write a minute per token

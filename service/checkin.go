@@ -81,13 +81,22 @@ func (s *Service) CheckIn(ctx context.Context, dev *Device, req *protocol.CheckI
 	if err != nil {
 		return nil, err
 	}
-	privacy, err := s.checkInPrivacy(ctx, dev)
+	privacy, err := s.checkInPrivacy(ctx, dev, d.Policy)
 	if err != nil {
 		return nil, err
 	}
-	return &protocol.CheckInResponse{CheckInIntervalSeconds: int(CheckInInterval / time.Second), AgentEnabled: d.AgentEnabled,
-		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, Privacy: privacy, ServerTime: now,
-		DirectoryVersion: d.DirectoryVersion}, nil
+	return &protocol.CheckInResponse{CheckInIntervalSeconds: int(deviceInterval(d) / time.Second), AgentEnabled: d.AgentEnabled,
+		DisabledReason: d.DisabledReason, Commands: cmds, Refused: refused, Privacy: privacy, PolicyVersion: d.Policy.Version,
+		DirectoryVersion: d.DirectoryVersion, ServerTime: now}, nil
+}
+
+// deviceInterval is how often a device checks in: its effective policy's
+// interval, or the server's default.
+func deviceInterval(d *steward.Device) time.Duration {
+	if d.Policy.CheckInIntervalSeconds > 0 {
+		return time.Duration(d.Policy.CheckInIntervalSeconds) * time.Second
+	}
+	return CheckInInterval
 }
 
 // AgentDisabledReasons explains the reasons of protocol.Reason* in words,

@@ -27,14 +27,12 @@ import (
 // currentPolicyVersions is where compliance learns, for each device, the
 // version of the policy it should hold now: the version the check-in
 // answer carries (protocol.CheckInResponse.PolicyVersion), "" or absent
-// when no policy targets the device. It asks s.policyVersions; known is
-// false while that is nil (the effective policy is not computed): each
-// device's latest report then counts as the version it should hold, so a
-// device is judged by its report alone, and one that never reported is
-// unknown.
-//
-// The effective-policy computation plugs in here, by setting
-// Service.policyVersions, and nowhere else.
+// when no policy targets the device. It asks s.policyVersions, which New
+// sets to storedPolicyVersions (the effective version kept on each device
+// row, see policyeffective.go). Tests may leave it nil: known
+// is then false, each device's latest report counts as the version it
+// should hold, so a device is judged by its report alone, and one that
+// never reported is unknown.
 func (s *Service) currentPolicyVersions(ctx context.Context, deviceIDs []string) (versions map[string]string, known bool, err error) {
 	if s.policyVersions == nil {
 		return nil, false, nil

@@ -68,6 +68,7 @@ func (p *policyVersions) get(_ context.Context, ids []string) (map[string]string
 // devices are neither counted nor readable.
 func TestComplianceFromReportsAlone(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
+		service.SetPolicyVersions(e.svc, nil) // judged by the reports alone: the current versions are not consulted
 		w := e.locWorld(t)
 		ok, failing, pending, silent := e.enroll(t, w, w.code1, steward.OwnershipCompany), e.enroll(t, w, w.code1, steward.OwnershipCompany),
 			e.enroll(t, w, w.code1, steward.OwnershipPersonal), e.enroll(t, w, w.code1, steward.OwnershipCompany)
@@ -189,6 +190,7 @@ func TestComplianceAgainstCurrentVersion(t *testing.T) {
 // ID order.
 func TestComplianceHistoryAndPaging(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
+		service.SetPolicyVersions(e.svc, nil) // judged by the reports alone: the current versions are not consulted
 		w := e.locWorld(t)
 		var devs []*service.Device
 		for range 5 {
@@ -257,6 +259,7 @@ func TestComplianceReportGoesWithTheDevice(t *testing.T) {
 // allows is kept whole.
 func TestComplianceManySettings(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
+		service.SetPolicyVersions(e.svc, nil) // judged by the reports alone: the current versions are not consulted
 		w := e.locWorld(t)
 		dev := e.enroll(t, w, w.code1, steward.OwnershipCompany)
 		var settings [][3]string

@@ -114,7 +114,7 @@ func (s *Service) checkItemTargets(ctx context.Context, a *steward.Actor, owner 
 		if strings.TrimSpace(t.ID) == "" {
 			return nil, steward.FieldErrorf("targets", "A target needs the ID of its %s.", t.Kind)
 		}
-		accID, err := s.targetAccount(ctx, t)
+		accID, _, err := s.targetAccount(ctx, t) // "" for a target that does not exist
 		if err != nil {
 			return nil, err
 		}
@@ -134,31 +134,6 @@ func (s *Service) checkItemTargets(ctx context.Context, a *steward.Actor, owner 
 
 var targetNoun = map[steward.TargetKind]string{steward.TargetAccount: "Account", steward.TargetFolder: "Folder",
 	steward.TargetGroup: "Group", steward.TargetDevice: "Device"}
-
-// targetAccount returns the account a target belongs to. ENOTFOUND.
-func (s *Service) targetAccount(ctx context.Context, t steward.Target) (string, error) {
-	switch t.Kind {
-	case steward.TargetFolder:
-		f, err := s.store.FolderByID(ctx, t.ID)
-		if err != nil {
-			return "", err
-		}
-		return f.AccountID, nil
-	case steward.TargetGroup:
-		g, err := s.store.GroupByID(ctx, t.ID)
-		if err != nil {
-			return "", err
-		}
-		return g.AccountID, nil
-	case steward.TargetDevice:
-		d, err := s.store.DeviceByID(ctx, t.ID)
-		if err != nil {
-			return "", err
-		}
-		return d.AccountID, nil
-	}
-	return t.ID, nil
-}
 
 // ListContacts lists an account's contacts (default: the actor's), by
 // name. ENOTFOUND.
@@ -322,15 +297,6 @@ func (s *Service) DeleteContact(ctx context.Context, id string) error {
 
 func equalTargets(a, b []steward.Target) bool {
 	return slices.Equal(steward.SortTargets(a), steward.SortTargets(b))
-}
-
-// TargetChoices are what an account's contacts and files may target: the
-// live accounts of its subtree, and the folders and groups of its client
-// accounts, by name.
-type TargetChoices struct {
-	Accounts []*steward.Account `json:"accounts"`
-	Folders  []*steward.Folder  `json:"folders"`
-	Groups   []*steward.Group   `json:"groups"`
 }
 
 // ItemTargetChoices lists what an account's contacts and files may target

@@ -38,7 +38,7 @@ func (s *Service) reachDevice(ctx context.Context, id string) (*steward.Device, 
 // intervals. Unflushed last-seen times and readings count too.
 func (s *Service) markOnline(d *steward.Device) {
 	s.live.overlay(d)
-	d.Online = s.Connected(d.ID) || (d.LastSeenAt != nil && s.now().Sub(*d.LastSeenAt) < 2*CheckInInterval)
+	d.Online = s.Connected(d.ID) || (d.LastSeenAt != nil && s.now().Sub(*d.LastSeenAt) < 2*max(CheckInInterval, deviceInterval(d)))
 }
 
 // Device returns a device in the actor's subtree, with its groups.

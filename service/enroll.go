@@ -28,8 +28,10 @@ type Device struct {
 // new device was created (false for a re-enrollment). It spends one credit of
 // the code's billing account and one seat of the code; re-enrolling the same
 // hardware into the same account reuses the device and only replaces its
-// credential. EINVALID, ENOTFOUND (unknown code), ECONFLICT (revoked,
-// expired or full code; no credits; account not active).
+// credential. The newest clean version of every app a required assignment
+// covering the device assigns is queued for it. EINVALID, ENOTFOUND
+// (unknown code), ECONFLICT (revoked, expired or full code; no credits;
+// account not active).
 func (s *Service) Enroll(ctx context.Context, req *protocol.EnrollRequest, ip string) (*protocol.EnrollResponse, bool, error) {
 	res, err := s.enroll(ctx, req, ip)
 	if err != nil {
@@ -77,12 +79,16 @@ func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 	existing, err := s.store.DeviceByHardware(ctx, acc.ID, req.Hardware.ID)
 	if err == nil {
 		// Re-enrollment: same hardware, same account. The old credential
-		// stops working; no seat and no credit are spent again.
+		// stops working; no seat and no credit are spent again. Required
+		// apps it lacks are queued, as for a new device.
 		err = s.store.InTx(ctx, func(ctx context.Context) error {
 			if err := s.store.SetDeviceCredential(ctx, existing.ID, hashSecret(secret), now); err != nil {
 				return err
 			}
 			if err := s.deviceEvent(ctx, existing.ID, "enrolled", map[string]any{"reenrolled": true, "ip": ip}); err != nil {
+				return err
+			}
+			if err := s.requiredAppsJoined(ctx, []string{existing.ID}); err != nil {
 				return err
 			}
 			return s.record(ctx, acc.ID, "device.reenroll", "device", existing.ID, map[string]any{"support_id": existing.SupportID, "code": code.Prefix})
@@ -120,6 +126,8 @@ func (s *Service) enroll(ctx context.Context, req *protocol.EnrollRequest, ip st
 			return nil, fmt.Errorf("no free support ID after %d tries", tries)
 		}
 	}
+	// membershipChanged queues the required apps assigned to the targets the
+	// device joins, so it installs them at its first check-in.
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.UseActivationCode(ctx, code.ID, now); err != nil {
 			return err

@@ -28,6 +28,7 @@ import (
 const (
 	refusedPersonal = "personal device"
 	refusedDisabled = "disabled for the account"
+	refusedPolicy   = "turned off by policy"
 	refusedConsent  = "no consent from the user"
 	refusedWithdrew = "withdrawn by the user"
 )
@@ -38,8 +39,10 @@ const (
 func CanSeeLocation(a *steward.Actor) bool { return a != nil && a.Role.CanWrite() }
 
 // checkInPrivacy is what a check-in answer tells the device about
-// location and web history.
-func (s *Service) checkInPrivacy(ctx context.Context, dev *Device) (*protocol.Privacy, error) {
+// location and web history: the account's switches, narrowed by the
+// device's effective policy (a policy can turn tracking off, never on
+// where the account's switch is off).
+func (s *Service) checkInPrivacy(ctx context.Context, dev *Device, pol steward.DevicePolicyState) (*protocol.Privacy, error) {
 	p := &protocol.Privacy{}
 	if dev.Ownership != steward.OwnershipCompany {
 		return p, nil // never collected from a personal device: nothing to read
@@ -48,7 +51,8 @@ func (s *Service) checkInPrivacy(ctx context.Context, dev *Device) (*protocol.Pr
 	if err != nil {
 		return nil, err
 	}
-	p.LocationEnabled, p.WebHistoryEnabled = ps.LocationEnabled, ps.WebHistoryEnabled
+	p.LocationEnabled = ps.LocationEnabled && !off(pol.Location)
+	p.WebHistoryEnabled = ps.WebHistoryEnabled && !off(pol.WebHistory)
 	if p.LocationEnabled {
 		c, err := s.store.LatestConsent(ctx, dev.ID, steward.ConsentLocation)
 		if err != nil && steward.ErrorCode(err) != steward.ENOTFOUND {
@@ -58,6 +62,9 @@ func (s *Service) checkInPrivacy(ctx context.Context, dev *Device) (*protocol.Pr
 	}
 	return p, nil
 }
+
+// off reports whether a policy switch is set to false.
+func off(v *bool) bool { return v != nil && !*v }
 
 // RecordConsent appends the device user's decision. Withdrawing location
 // deletes the device's points, and withdrawing web history its visits, in
@@ -125,6 +132,9 @@ func (s *Service) IngestLocation(ctx context.Context, dev *Device, req *protocol
 	case refusedDisabled:
 		return nil, s.refuse(ctx, dev, "location", refused, len(req.Points),
 			"Location is not enabled for this device's account; nothing was stored.")
+	case refusedPolicy:
+		return nil, s.refuse(ctx, dev, "location", refused, len(req.Points),
+			"A policy turns location off for this device; nothing was stored.")
 	case refusedConsent:
 		return nil, s.refuse(ctx, dev, "location", refused, len(req.Points),
 			"The device's user has not granted location; ask, and send the decision first. Nothing was stored.")
@@ -157,7 +167,8 @@ func freshPoints(deviceID string, in []protocol.LocationPoint, now time.Time) ([
 
 // ingestGate locks the device's collected data and reads what decides, in
 // the same transaction as the write it guards, whether purpose may be
-// collected: the account's switch, and the user's latest decision. Location
+// collected: the account's switch, the device's effective policy (which
+// can turn it off), and the user's latest decision. Location
 // needs a grant; web history needs none (the switch suffices) but a
 // withdrawal is heard. It returns the refusal reason, "" when open.
 func (s *Service) ingestGate(ctx context.Context, dev *Device, purpose steward.ConsentPurpose) (string, error) {
@@ -174,6 +185,20 @@ func (s *Service) ingestGate(ctx context.Context, dev *Device, purpose steward.C
 	}
 	if !enabled {
 		return refusedDisabled, nil
+	}
+	d, err := s.store.DeviceByID(ctx, dev.ID)
+	if err != nil {
+		return "", err
+	}
+	switch purpose {
+	case steward.ConsentLocation:
+		if off(d.Policy.Location) {
+			return refusedPolicy, nil
+		}
+	case steward.ConsentWebHistory:
+		if off(d.Policy.WebHistory) {
+			return refusedPolicy, nil
+		}
 	}
 	c, err := s.store.LatestConsent(ctx, dev.ID, purpose)
 	switch {

@@ -11,12 +11,21 @@ import "context"
 // reaches it by calling this one function.
 //
 // It forgets the single-node cache of those devices' state (see
-// devicestate.go), so the next check-in reads their rows afresh, and
-// recomputes their directory versions (see devicedirectory.go).
+// devicestate.go), so the next check-in reads their rows afresh; queues
+// the required apps the devices' new targets assign (requiredAppsFor),
+// pushed once the transaction commits; and recomputes their effective
+// policies (see policyeffective.go) and directory versions (see
+// devicedirectory.go).
 func (s *Service) membershipChanged(ctx context.Context, deviceIDs []string) error {
 	if len(deviceIDs) == 0 {
 		return nil
 	}
 	s.states.forget(deviceIDs...)
-	return s.directoryMembershipChanged(ctx, deviceIDs)
+	if err := s.requiredAppsJoined(ctx, deviceIDs); err != nil {
+		return err
+	}
+	if err := s.directoryMembershipChanged(ctx, deviceIDs); err != nil {
+		return err
+	}
+	return s.refreshDevicePolicies(ctx, deviceIDs)
 }

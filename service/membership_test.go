@@ -11,7 +11,7 @@ import (
 // TestMembershipChangedForgetsDeviceStates: the devices whose membership
 // changed are read afresh at their next check-in; the others stay cached.
 func TestMembershipChangedForgetsDeviceStates(t *testing.T) {
-	s := &Service{store: noDevices{}, states: &deviceStates{m: map[string]deviceState{}}}
+	s := &Service{states: &deviceStates{m: map[string]deviceState{}}, store: goneDevices{}}
 	now := time.Unix(1_700_000_000, 0)
 	for _, id := range []string{"d1", "d2", "d3"} {
 		_, epoch, _ := s.states.get(id, now)
@@ -26,17 +26,25 @@ func TestMembershipChangedForgetsDeviceStates(t *testing.T) {
 		}
 	}
 	// Several nodes keep no cache: nothing to forget, no error.
-	if err := (&Service{store: noDevices{}}).membershipChanged(context.Background(), []string{"d1"}); err != nil {
+	if err := (&Service{store: goneDevices{}}).membershipChanged(context.Background(), []string{"d1"}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// noDevices is a store without devices, for the directory versions that
-// membershipChanged recomputes: there are none to write.
-type noDevices struct{ steward.Store }
+// goneDevices is a store whose devices are all deleted: the required apps
+// and the policy recomputation membershipChanged starts find nothing to do.
+type goneDevices struct{ steward.Store }
 
-func (noDevices) LockDirectoryVersions(context.Context, []string) (map[string]string, error) {
+func (goneDevices) DeviceMembership(_ context.Context, id string) (*steward.Membership, error) {
+	return nil, steward.Errorf(steward.ENOTFOUND, "device %q not found", id)
+}
+
+func (goneDevices) SetDevicePolicyStates(context.Context, map[string]steward.DevicePolicyState) ([]string, error) {
+	return nil, nil
+}
+
+func (goneDevices) LockDirectoryVersions(context.Context, []string) (map[string]string, error) {
 	return map[string]string{}, nil
 }
 
-func (noDevices) SetDirectoryVersions(context.Context, map[string]string) error { return nil }
+func (goneDevices) SetDirectoryVersions(context.Context, map[string]string) error { return nil }

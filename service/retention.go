@@ -119,6 +119,9 @@ var accountPurgePlan = []purgeStep{
 	{category: "directory.users", parts: []steward.PurgePart{steward.PurgeUsers}},
 	{category: "device.inventory", parts: []steward.PurgePart{steward.PurgeDeviceApps, steward.PurgeCompliance, steward.PurgeDevices},
 		also: "device.name", alsoPart: steward.PurgeDevices},
+	{category: "config.wifi", parts: []steward.PurgePart{steward.PurgePolicyWiFi}},
+	{category: "config.ca_certs", parts: []steward.PurgePart{steward.PurgePolicyCACerts}},
+	{category: "config.policies", parts: []steward.PurgePart{steward.PurgePolicies}},
 	{category: "directory.contacts", parts: []steward.PurgePart{steward.PurgeContacts}},
 	{category: "directory.files", parts: []steward.PurgePart{steward.PurgeSharedFiles}},
 	{category: "billing.activation_codes", parts: []steward.PurgePart{steward.PurgeActivationCodes}},
@@ -196,6 +199,12 @@ var enforcement = map[string][]steward.Enforcement{
 		What: "privacy.retention (hourly): mail queued more than 30 days ago (mail.deliver erases the body as soon as it is sent)"}},
 	"apps.private": {{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
 		What: "deleting an app deletes its APK files from storage and its versions, assignments and deployments at once"}},
+	"config.policies": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "deleting a policy deletes it with every version, its networks, certificates, sealed secrets and targets at once"}),
+	"config.wifi": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "removing a network from a policy erases it from every version at once (and an edit erases the secrets of the older versions); deleting the policy deletes them all"}),
+	"config.ca_certs": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
+		What: "removing a certificate from a policy erases it from every version at once; deleting the policy deletes them all"}),
 	"privacy.legal_holds": accountSwept("privacy.retention (hourly): the account clock deletes the holds placed on the account once they are released or expired"),
 	"directory.users": with(accountSwept(""), steward.Enforcement{Anchor: steward.AnchorCustomerDeleted, By: steward.EnforcedOnEvent,
 		What: "deleting a user deletes it at once, in one transaction; its devices are left without a user (ON DELETE SET NULL)"}),
@@ -242,7 +251,10 @@ var categoryTables = map[string]string{"device.location": "location_points", "de
 	"account.sessions": "sessions", "account.api_tokens": "api_tokens", "account.reseller": "accounts",
 	"audit.console_actions": "audit_log", "billing.credit_ledger": "credit_ledger", "billing.activation_codes": "activation_codes",
 	"mail.outbox": "outbox", "privacy.legal_holds": "legal_holds", "apps.private": "app_versions",
-	"directory.users": "users", "directory.contacts": "contacts", "directory.files": "shared_files"}
+	"directory.users": "users",
+
+	"config.policies": "policies", "config.wifi": "policy_wifi", "config.ca_certs": "policy_ca_certs",
+	"directory.contacts": "contacts", "directory.files": "shared_files"}
 
 // tally is what one sweep did to one category.
 type tally struct {

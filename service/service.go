@@ -79,8 +79,10 @@ type Service struct {
 	states    *deviceStates // nil unless Options.SingleNode
 	privacy   privacyCache  // accounts' privacy switches, for check-ins
 	// policyVersions gives compliance each device's current policy version
-	// (see compliance.go); nil until the effective policy is computed.
+	// (see compliance.go): the one its row keeps (storedPolicyVersions).
 	policyVersions policyVersionsFunc
+	// versionCache keeps the policy versions merges read.
+	versionCache *versionCache
 	// dummyHash is verified against when a sign-in names an unknown email,
 	// at the configured cost, so a missing login takes as long to refuse as
 	// a wrong password and existence does not leak through timing.
@@ -136,10 +138,12 @@ func New(o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		store: o.Store, clock: o.Clock, logger: o.Logger, passwords: o.Passwords, baseURL: o.BaseURL, opts: o,
+		store: hookedStore{o.Store}, clock: o.Clock, logger: o.Logger, passwords: o.Passwords, baseURL: o.BaseURL, opts: o,
 		ipLimiter: newLimiter(o.LoginsPerIPPerMinute, time.Minute), dummyHash: dummy,
 		hub: newHub(), devAuth: newDeviceAuthCache(30 * time.Second),
 	}
+	s.versionCache = newVersionCache()
+	s.policyVersions = s.storedPolicyVersions
 	s.acks = &groupCommit{inTx: o.Store.InTx, max: 500}
 	if o.SingleNode {
 		s.states = &deviceStates{m: map[string]deviceState{}}

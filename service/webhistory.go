@@ -49,6 +49,9 @@ func (s *Service) IngestWebHistory(ctx context.Context, dev *Device, req *protoc
 	case refusedDisabled:
 		return nil, s.refuse(ctx, dev, "web_history", refused, len(req.Visits),
 			"Web history is not enabled for this device's account; nothing was stored.")
+	case refusedPolicy:
+		return nil, s.refuse(ctx, dev, "web_history", refused, len(req.Visits),
+			"A policy turns web history off for this device; nothing was stored.")
 	case refusedWithdrew:
 		return nil, s.refuse(ctx, dev, "web_history", refused, len(req.Visits),
 			"The device's user withdrew web history; nothing was stored.")

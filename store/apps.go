@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/stewardmdm/steward"
 )
@@ -57,9 +58,11 @@ func (db *DB) AppByPackage(ctx context.Context, accountID, pkg string) (*steward
 }
 
 // ListApps lists the apps of the accounts under prefix and the shared apps
-// of the accounts in ancestors, by package then ID.
+// of the accounts in ancestors, by package then ID, each with the summary
+// of its newest version (by ID, so by upload time), in one query.
 func (db *DB) ListApps(ctx context.Context, prefix string, ancestors []string) ([]*steward.StoreApp, error) {
-	q := `SELECT a.` + appColumnsAliased + ` FROM apps a JOIN accounts acc ON acc.id = a.account_id
+	q := `SELECT a.` + appColumnsAliased + `, ` + latestColumns + ` FROM apps a JOIN accounts acc ON acc.id = a.account_id
+		LEFT JOIN app_versions v ON v.id = (SELECT MAX(x.id) FROM app_versions x WHERE x.app_id = a.id)
 		WHERE acc.path LIKE $1`
 	args := []any{prefix + "%"}
 	for _, id := range ancestors {
@@ -67,10 +70,31 @@ func (db *DB) ListApps(ctx context.Context, prefix string, ancestors []string) (
 		q += fmt.Sprintf(` OR (a.shared AND a.account_id = $%d)`, len(args))
 	}
 	rows, err := db.r(ctx).QueryContext(ctx, q+` ORDER BY a.package, a.id`, args...)
-	return collect(rows, err, "list apps", scanApp)
+	return collect(rows, err, "list apps", scanAppWithLatest)
 }
 
 const appColumnsAliased = `id, a.account_id, a.package, a.name, a.shared, a.created_by, a.created_at, a.updated_at`
+
+// latestColumns are the summary of an app's newest version in ListApps.
+const latestColumns = `v.id, v.version_code, v.version_name, v.sha256, v.size, v.status, v.uploaded_at, v.scanned_at`
+
+func scanAppWithLatest(row scanner) (*steward.StoreApp, error) {
+	var a steward.StoreApp
+	var created, updated int64
+	var id, name, sha, status sql.NullString
+	var code, size, uploaded, scanned sql.NullInt64
+	if err := row.Scan(&a.ID, &a.AccountID, &a.Package, &a.Name, &a.Shared, &a.CreatedBy, &created, &updated,
+		&id, &code, &name, &sha, &size, &status, &uploaded, &scanned); err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.UpdatedAt = fromMs(created), fromMs(updated)
+	if id.Valid {
+		a.Latest = &steward.AppVersion{ID: id.String, AppID: a.ID, VersionCode: code.Int64, VersionName: name.String,
+			SHA256: sha.String, Size: size.Int64, Status: steward.AppVersionStatus(status.String), UploadedAt: fromMs(uploaded.Int64),
+			ScannedAt: fromNullMs(scanned)}
+	}
+	return &a, nil
+}
 
 // UpdateApp writes an app's name and shared flag. ENOTFOUND.
 func (db *DB) UpdateApp(ctx context.Context, a *steward.StoreApp) error {
@@ -98,7 +122,7 @@ func (db *DB) exec1(ctx context.Context, op, what, id, q string, args ...any) er
 }
 
 const versionColumns = `id, app_id, version_code, version_name, sha256, size, blob_key, status, info, findings, reasons, scan,
-	signer_override, uploaded_by, uploaded_by_email, uploaded_from, uploaded_at, scanned_at`
+	signer_override, uploaded_by, uploaded_by_email, uploaded_from, uploaded_at, scanned_at, scan_attempts, next_scan_at`
 
 // jsonText encodes v for a TEXT column; nil and empty slices are NULL.
 func jsonText(v any) (any, error) {
@@ -123,12 +147,13 @@ func scanVersion(row scanner) (*steward.AppVersion, error) {
 	var v steward.AppVersion
 	var info, findings, reasons, scan sql.NullString
 	var uploaded int64
-	var scanned sql.NullInt64
+	var scanned, next sql.NullInt64
 	if err := row.Scan(&v.ID, &v.AppID, &v.VersionCode, &v.VersionName, &v.SHA256, &v.Size, &v.BlobKey, &v.Status,
-		&info, &findings, &reasons, &scan, &v.SignerOverride, &v.UploadedBy, &v.UploadedByEmail, &v.UploadedFrom, &uploaded, &scanned); err != nil {
+		&info, &findings, &reasons, &scan, &v.SignerOverride, &v.UploadedBy, &v.UploadedByEmail, &v.UploadedFrom, &uploaded, &scanned,
+		&v.ScanAttempts, &next); err != nil {
 		return nil, err
 	}
-	v.UploadedAt, v.ScannedAt = fromMs(uploaded), fromNullMs(scanned)
+	v.UploadedAt, v.ScannedAt, v.NextScanAt = fromMs(uploaded), fromNullMs(scanned), fromNullMs(next)
 	for _, c := range []struct {
 		s sql.NullString
 		v any
@@ -159,9 +184,10 @@ func (db *DB) InsertAppVersion(ctx context.Context, v *steward.AppVersion) error
 		return err
 	}
 	_, err = db.w(ctx).ExecContext(ctx, `INSERT INTO app_versions (`+versionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		v.ID, v.AppID, v.VersionCode, v.VersionName, v.SHA256, v.Size, v.BlobKey, string(v.Status),
-		docs[0], docs[1], docs[2], docs[3], v.SignerOverride, v.UploadedBy, v.UploadedByEmail, v.UploadedFrom, ms(v.UploadedAt), msPtr(v.ScannedAt))
+		docs[0], docs[1], docs[2], docs[3], v.SignerOverride, v.UploadedBy, v.UploadedByEmail, v.UploadedFrom, ms(v.UploadedAt), msPtr(v.ScannedAt),
+		v.ScanAttempts, msPtr(v.NextScanAt))
 	if isUniqueViolation(err) {
 		return steward.Errorf(steward.ECONFLICT, "version %q already exists", v.ID)
 	} else if err != nil {
@@ -188,48 +214,54 @@ func (db *DB) ListAppVersions(ctx context.Context, appID string) ([]*steward.App
 }
 
 // QuarantinedVersions lists up to n (default 20, at most 500) quarantined
-// versions not scanned yet, oldest first.
-func (db *DB) QuarantinedVersions(ctx context.Context, n int) ([]*steward.AppVersion, error) {
-	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+versionColumns+` FROM app_versions WHERE status = $1 AND scanned_at IS NULL ORDER BY id LIMIT $2`,
-		string(steward.VersionQuarantined), limit(n, 20, 500))
+// versions not scanned yet whose next try is due at now, oldest first.
+func (db *DB) QuarantinedVersions(ctx context.Context, now time.Time, n int) ([]*steward.AppVersion, error) {
+	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+versionColumns+` FROM app_versions
+		WHERE status = $1 AND scanned_at IS NULL AND (next_scan_at IS NULL OR next_scan_at <= $2) ORDER BY id LIMIT $3`,
+		string(steward.VersionQuarantined), ms(now), limit(n, 20, 500))
 	return collect(rows, err, "quarantined versions", scanVersion)
 }
 
 // UpdateAppVersion writes a version's status, blob key, documents,
-// override and scan time. ENOTFOUND.
+// override, scan time, failed tries and next try. ENOTFOUND.
 func (db *DB) UpdateAppVersion(ctx context.Context, v *steward.AppVersion) error {
 	docs, err := versionDocs(v)
 	if err != nil {
 		return err
 	}
 	return db.exec1(ctx, "update app version", "version", v.ID, `UPDATE app_versions SET status = $2, blob_key = $3,
-		info = $4, findings = $5, reasons = $6, scan = $7, signer_override = $8, scanned_at = $9 WHERE id = $1`,
-		v.ID, string(v.Status), v.BlobKey, docs[0], docs[1], docs[2], docs[3], v.SignerOverride, msPtr(v.ScannedAt))
+		info = $4, findings = $5, reasons = $6, scan = $7, signer_override = $8, scanned_at = $9, scan_attempts = $10,
+		next_scan_at = $11 WHERE id = $1`,
+		v.ID, string(v.Status), v.BlobKey, docs[0], docs[1], docs[2], docs[3], v.SignerOverride, msPtr(v.ScannedAt),
+		v.ScanAttempts, msPtr(v.NextScanAt))
 }
 
-const assignmentColumns = `id, app_id, account_id, device_id, mode, assigned_by, created_at`
+const assignmentColumns = `id, app_id, account_id, folder_id, group_id, device_id, mode, assigned_by, created_at`
 
 func scanAssignment(row scanner) (*steward.AppAssignment, error) {
 	var a steward.AppAssignment
-	var acc, dev sql.NullString
+	var acc, folder, group, dev sql.NullString
 	var created int64
-	if err := row.Scan(&a.ID, &a.AppID, &acc, &dev, &a.Mode, &a.AssignedBy, &created); err != nil {
+	if err := row.Scan(&a.ID, &a.AppID, &acc, &folder, &group, &dev, &a.Mode, &a.AssignedBy, &created); err != nil {
 		return nil, err
 	}
-	a.AccountID, a.DeviceID, a.CreatedAt = acc.String, dev.String, fromMs(created)
+	a.AccountID, a.FolderID, a.GroupID, a.DeviceID, a.CreatedAt = acc.String, folder.String, group.String, dev.String, fromMs(created)
 	return &a, nil
+}
+
+// targetColumns names the column of each kind of target.
+var targetColumns = map[steward.TargetKind]string{
+	steward.TargetAccount: "account_id", steward.TargetFolder: "folder_id",
+	steward.TargetGroup: "group_id", steward.TargetDevice: "device_id",
 }
 
 // PutAssignment inserts an assignment, or replaces the mode of the app's
 // assignment to the same target (keeping its ID).
 func (db *DB) PutAssignment(ctx context.Context, a *steward.AppAssignment) error {
-	target := "account_id"
-	if a.DeviceID != "" {
-		target = "device_id"
-	}
-	_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO app_assignments (`+assignmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (app_id, `+target+`) DO UPDATE SET mode = excluded.mode, assigned_by = excluded.assigned_by`,
-		a.ID, a.AppID, nullString(a.AccountID), nullString(a.DeviceID), string(a.Mode), a.AssignedBy, ms(a.CreatedAt))
+	_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO app_assignments (`+assignmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (app_id, `+targetColumns[a.Target().Kind]+`) DO UPDATE SET mode = excluded.mode, assigned_by = excluded.assigned_by`,
+		a.ID, a.AppID, nullString(a.AccountID), nullString(a.FolderID), nullString(a.GroupID), nullString(a.DeviceID),
+		string(a.Mode), a.AssignedBy, ms(a.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("put assignment: %w", err)
 	}
@@ -247,23 +279,26 @@ func (db *DB) DeleteAssignment(ctx context.Context, id string) error {
 	return db.exec1(ctx, "delete assignment", "assignment", id, `DELETE FROM app_assignments WHERE id = $1`, id)
 }
 
-// DeviceAssigned reports whether the app is assigned to the device or to
-// an account on accountPath (the device's account and its ancestors).
-func (db *DB) DeviceAssigned(ctx context.Context, appID, deviceID, accountPath string) (bool, error) {
-	args := []any{appID, deviceID}
-	q := `SELECT 1 FROM app_assignments WHERE app_id = $1 AND (device_id = $2`
-	for _, id := range splitPath(accountPath) {
-		args = append(args, id)
-		q += fmt.Sprintf(` OR account_id = $%d`, len(args))
+// AssignmentsCovering lists the assignments of every app to the device, to
+// an account on its path, to its folder or to one of its groups, by app
+// then ID.
+func (db *DB) AssignmentsCovering(ctx context.Context, m *steward.Membership) ([]*steward.AppAssignment, error) {
+	args := []any{m.DeviceID}
+	q := `SELECT ` + assignmentColumns + ` FROM app_assignments WHERE device_id = $1`
+	in := func(col string, ids []string) {
+		if len(ids) == 0 {
+			return
+		}
+		q += ` OR ` + col + ` IN ` + placeholders(len(args)+1, len(ids))
+		args = withIDs(args, ids)
 	}
-	var one int
-	err := db.r(ctx).QueryRowContext(ctx, q+`) LIMIT 1`, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	} else if err != nil {
-		return false, fmt.Errorf("device assigned: %w", err)
+	in("account_id", splitPath(m.AccountPath))
+	if m.FolderID != "" {
+		in("folder_id", []string{m.FolderID})
 	}
-	return true, nil
+	in("group_id", m.GroupIDs)
+	rows, err := db.queryMany(ctx, q+` ORDER BY app_id, id`, args...)
+	return collect(rows, err, "assignments covering a device", scanAssignment)
 }
 
 // splitPath returns the account IDs of a path "/a/b/c/".
@@ -306,6 +341,26 @@ func (db *DB) PutDeployment(ctx context.Context, d *steward.AppDeployment) error
 		return fmt.Errorf("put deployment: %w", err)
 	}
 	return nil
+}
+
+// SupersedeDeployments marks the installed deployments of an app on a
+// device, other than exceptVersionID's, superseded at at.
+func (db *DB) SupersedeDeployments(ctx context.Context, appID, deviceID, exceptVersionID string, at time.Time) error {
+	_, err := db.w(ctx).ExecContext(ctx, `UPDATE app_deployments SET status = $1, updated_at = $2
+		WHERE app_id = $3 AND device_id = $4 AND version_id <> $5 AND status = $6`,
+		string(steward.DeploySuperseded), ms(at), appID, deviceID, exceptVersionID, string(steward.DeployInstalled))
+	if err != nil {
+		return fmt.Errorf("supersede deployments: %w", err)
+	}
+	return nil
+}
+
+// DeviceDeployments lists a device's deployments of every app, by app,
+// newest version first.
+func (db *DB) DeviceDeployments(ctx context.Context, deviceID string) ([]*steward.AppDeployment, error) {
+	rows, err := db.r(ctx).QueryContext(ctx, `SELECT `+deploymentColumns+` FROM app_deployments WHERE device_id = $1
+		ORDER BY app_id, version_id DESC`, deviceID)
+	return collect(rows, err, "device deployments", scanDeployment)
 }
 
 // DeploymentByCommand returns the deployment a command carries. ENOTFOUND.

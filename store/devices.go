@@ -31,13 +31,14 @@ const deviceColumns = `d.id, d.account_id, d.support_id, d.name, d.ownership, d.
 	d.patch_level, d.system_signature, d.battery_level, d.battery_charging, d.battery_health, d.gps_enabled,
 	d.agent_version, d.agent_state, d.uptime_seconds,
 	d.app_count, d.refusals, d.enrolled_at, d.last_seen_at, d.created_at, d.updated_at, COALESCE(d.folder_id, ''),
+	d.policy_version, d.policy_checkin_seconds, d.policy_location, d.policy_web_history,
 	d.directory_version`
 
 func scanDevice(row scanner) (*steward.Device, error) {
 	var d steward.Device
 	var ownership, channel string
 	var battery, uptime, lastSeen sql.NullInt64
-	var charging, gps sql.NullBool
+	var charging, gps, polLocation, polWebHistory sql.NullBool
 	var enrolled, created, updated int64
 	inv := &d.Inventory
 	if err := row.Scan(&d.ID, &d.AccountID, &d.SupportID, &d.Name, &ownership, &channel, &d.Platform, &d.HardwareID,
@@ -46,6 +47,7 @@ func scanDevice(row scanner) (*steward.Device, error) {
 		&inv.PendingOSUpdate, &inv.PatchLevel, &inv.SystemSignature, &battery, &charging, &inv.BatteryHealth, &gps,
 		&inv.AgentVersion, &inv.AgentState, &uptime,
 		&d.AppCount, &d.Refusals, &enrolled, &lastSeen, &created, &updated, &d.FolderID,
+		&d.Policy.Version, &d.Policy.CheckInIntervalSeconds, &polLocation, &polWebHistory,
 		&d.DirectoryVersion); err != nil {
 		return nil, err
 	}
@@ -61,6 +63,12 @@ func scanDevice(row scanner) (*steward.Device, error) {
 	}
 	if uptime.Valid {
 		inv.UptimeSeconds = ptr(uptime.Int64)
+	}
+	if polLocation.Valid {
+		d.Policy.Location = ptr(polLocation.Bool)
+	}
+	if polWebHistory.Valid {
+		d.Policy.WebHistory = ptr(polWebHistory.Bool)
 	}
 	d.EnrolledAt, d.LastSeenAt, d.CreatedAt, d.UpdatedAt = fromMs(enrolled), fromNullMs(lastSeen), fromMs(created), fromMs(updated)
 	return &d, nil

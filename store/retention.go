@@ -49,6 +49,8 @@ type rowSet struct {
 
 var deviceJoin = ` JOIN devices d ON d.id = x.device_id JOIN accounts a ON a.id = d.account_id`
 
+var policyJoin = ` JOIN policies p ON p.id = x.policy_id JOIN accounts a ON a.id = p.account_id`
+
 // ageSets are the tables aged out by their own time.
 var ageSets = map[steward.RetentionSet]struct {
 	rowSet
@@ -108,6 +110,20 @@ var purgeSets = map[steward.PurgePart]struct {
 	steward.PurgeAudit: {rowSet{table: "audit_log", key: "id", sel: "x.id", ret: "id",
 		from: "audit_log x JOIN accounts a ON a.id = x.account_id", path: "a.path", subjects: "x.actor_id, x.target_id",
 		category: "'audit.console_actions'"}, "x.account_id = $1"},
+	// Policies: their Wi-Fi networks and CA certificates first (each a
+	// category of its own), then the policies whose networks and
+	// certificates are all gone (a held one keeps its policy), with their
+	// versions and targets.
+	steward.PurgePolicyWiFi: {rowSet{table: "policy_wifi", key: "(policy_id, version, ssid)", sel: "x.policy_id, x.version, x.ssid",
+		ret: "policy_id || '/' || CAST(version AS TEXT) || '/' || ssid", from: "policy_wifi x" + policyJoin, path: "a.path",
+		subjects: "p.created_by", category: "'config.wifi'"}, "p.account_id = $1"},
+	steward.PurgePolicyCACerts: {rowSet{table: "policy_ca_certs", key: "(policy_id, version, sha256)", sel: "x.policy_id, x.version, x.sha256",
+		ret: "policy_id || '/' || CAST(version AS TEXT) || '/' || sha256", from: "policy_ca_certs x" + policyJoin, path: "a.path",
+		subjects: "p.created_by", category: "'config.ca_certs'"}, "p.account_id = $1"},
+	steward.PurgePolicies: {rowSet{table: "policies", key: "id", sel: "p.id", ret: "id",
+		from: "policies p JOIN accounts a ON a.id = p.account_id", path: "a.path", subjects: "p.created_by", category: "'config.policies'"},
+		"p.account_id = $1 AND NOT EXISTS (SELECT 1 FROM policy_wifi pw WHERE pw.policy_id = p.id)" +
+			" AND NOT EXISTS (SELECT 1 FROM policy_ca_certs pc WHERE pc.policy_id = p.id)"},
 	// The holds placed on the account itself, once released or expired
 	// (see PurgeAccountPart: a hold does not hold itself).
 	steward.PurgeLegalHolds: {rowSet{table: "legal_holds", key: "id", sel: "x.id", ret: "id",
@@ -364,7 +380,9 @@ func (db *DB) RestoreSubtree(ctx context.Context, prefix string, deletedAt, at t
 var countable = map[string]bool{"location_points": true, "web_history": true, "security_events": true, "audit_log": true,
 	"managers": true, "devices": true, "credit_ledger": true, "device_consents": true, "device_events": true, "commands": true,
 	"sessions": true, "api_tokens": true, "accounts": true, "activation_codes": true, "outbox": true, "legal_holds": true, "app_versions": true,
-	"users": true, "contacts": true, "shared_files": true}
+	"users": true,
+
+	"policies": true, "policy_wifi": true, "policy_ca_certs": true, "contacts": true, "shared_files": true}
 
 // CountTable counts the rows of one of the tables the engine knows.
 func (db *DB) CountTable(ctx context.Context, table string) (int64, error) {

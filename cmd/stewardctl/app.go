@@ -86,7 +86,8 @@ kept in your configuration folder; STEWARD_SERVER and STEWARD_TOKEN override it.
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "print the server's JSON instead of a table")
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.accountsCmd(), a.creditsCmd(), a.tokensCmd(),
 		a.auditCmd(), a.managersCmd(), a.devicesCmd(), a.commandsCmd(), a.codesCmd(), a.privacyCmd(), a.appsCmd(),
-		a.foldersCmd(), a.groupsCmd(), a.complianceCmd())
+		a.foldersCmd(), a.groupsCmd(), a.complianceCmd(),
+		a.policiesCmd(), a.passwordCmd())
 	root.AddCommand(a.usersCmd())
 	root.AddCommand(a.contactsCmd(), a.filesCmd())
 	a.markStart(root)

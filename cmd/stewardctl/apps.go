@@ -15,9 +15,9 @@ import (
 func (a *app) appsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apps",
-		Short: "Upload, list, show, share and assign the apps of your private store",
+		Short: "Upload, list, show, share, assign and rescan the apps of your private store",
 	}
-	cmd.AddCommand(a.appsUploadCmd(), a.appsListCmd(), a.appsShowCmd(), a.appsShareCmd(), a.appsAssignCmd())
+	cmd.AddCommand(a.appsUploadCmd(), a.appsListCmd(), a.appsShowCmd(), a.appsShareCmd(), a.appsAssignCmd(), a.appsRescanCmd())
 	return cmd
 }
 
@@ -76,9 +76,16 @@ func (a *app) appsListCmd() *cobra.Command {
 			if a.json {
 				return printList(a, apps, 0, func(x *steward.StoreApp) string { return x.ID })
 			}
-			t := newTable(a.stdout, "ID", "PACKAGE", "NAME", "ACCOUNT", "SHARED", "UPDATED")
+			t := newTable(a.stdout, "ID", "PACKAGE", "NAME", "NEWEST", "STATUS", "ACCOUNT", "SHARED", "UPDATED")
 			for _, x := range apps {
-				t.row(x.ID, x.Package, x.Name, x.AccountID, strconv.FormatBool(x.Shared), when(x.UpdatedAt))
+				newest, status := "-", "-"
+				if v := x.Latest; v != nil {
+					newest, status = strconv.FormatInt(v.VersionCode, 10), string(v.Status)
+					if v.VersionName != "" {
+						newest = v.VersionName + " (" + newest + ")"
+					}
+				}
+				t.row(x.ID, x.Package, x.Name, newest, status, x.AccountID, strconv.FormatBool(x.Shared), when(x.UpdatedAt))
 			}
 			return t.flush()
 		},
@@ -120,9 +127,10 @@ func (a *app) appsShowCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(a.stdout, "\nAssignments:")
-			t = newTable(a.stdout, "ID", "ACCOUNT", "DEVICE", "MODE", "CREATED")
+			t = newTable(a.stdout, "ID", "TARGET", "TARGET ID", "NAME", "MODE", "CREATED")
 			for _, as := range d.Assignments {
-				t.row(as.ID, as.AccountID, as.DeviceID, string(as.Mode), when(as.CreatedAt))
+				target := as.Target()
+				t.row(as.ID, string(target.Kind), target.ID, as.TargetName, string(as.Mode), when(as.CreatedAt))
 			}
 			return t.flush()
 		},
@@ -134,11 +142,14 @@ func (a *app) appsAssignCmd() *cobra.Command {
 	var required bool
 	cmd := &cobra.Command{
 		Use:   "assign APP",
-		Short: "Assign an app to an account (and everything below it) or a device",
-		Long: `Assign an app to an account (and everything below it) or one device.
---required installs it on the devices it reaches once a version is clean;
-otherwise it is only offered.`,
+		Short: "Assign an app to an account (and everything below it), a folder, a group or a device",
+		Long: `Assign an app to one target: an account (and everything below it), a folder
+or a group of a client account, or one device. --required installs it on the
+devices it reaches once a version is clean, and on devices that enroll
+later; otherwise it is only offered.`,
 		Example: `  stewardctl apps assign 01j… --account 01j… --required
+  stewardctl apps assign 01j… --folder 01j… --required
+  stewardctl apps assign 01j… --group 01j…
   stewardctl apps assign 01j… --device 01j…`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -157,14 +168,17 @@ otherwise it is only offered.`,
 			if a.json {
 				return a.printJSON(as)
 			}
-			return keyValues(a.stdout, "assignment", as.ID, "account", as.AccountID, "device", as.DeviceID, "mode", string(as.Mode))
+			t := as.Target()
+			return keyValues(a.stdout, "assignment", as.ID, string(t.Kind), t.ID, "mode", string(as.Mode))
 		},
 	}
 	cmd.Flags().StringVar(&in.AccountID, "account", "", "assign to this account and everything below it")
+	cmd.Flags().StringVar(&in.FolderID, "folder", "", "assign to the devices of this folder")
+	cmd.Flags().StringVar(&in.GroupID, "group", "", "assign to the devices of this group")
 	cmd.Flags().StringVar(&in.DeviceID, "device", "", "assign to this device")
 	cmd.Flags().BoolVar(&required, "required", false, "install it (default: only offer it)")
-	cmd.MarkFlagsOneRequired("account", "device")
-	cmd.MarkFlagsMutuallyExclusive("account", "device")
+	cmd.MarkFlagsOneRequired("account", "folder", "group", "device")
+	cmd.MarkFlagsMutuallyExclusive("account", "folder", "group", "device")
 	return cmd
 }
 
@@ -196,4 +210,32 @@ assignments already made below stay until removed.`,
 	}
 	cmd.Flags().BoolVar(&off, "off", false, "stop sharing it")
 	return cmd
+}
+
+func (a *app) appsRescanCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rescan APP VERSION",
+		Short: "Put a quarantined version back in the scan queue",
+		Long: `Put a quarantined version back in the scan queue: one kept as unscannable
+(over the scanner's size limit, or after every scan attempt failed) once the
+scanner is fixed, or one waiting for its next attempt. The scan job scans it
+within seconds; 'stewardctl apps show APP' then shows the outcome.`,
+		Example: `  stewardctl apps rescan 01j… 01j…`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			v, err := c.RescanAppVersion(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(v)
+			}
+			return keyValues(a.stdout, "version", v.ID, "version code", strconv.FormatInt(v.VersionCode, 10),
+				"status", string(v.Status)+", waiting for its scan")
+		},
+	}
 }

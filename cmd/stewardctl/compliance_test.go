@@ -20,7 +20,14 @@ func TestComplianceCommands(t *testing.T) {
 	code := codeLine.FindStringSubmatch(h.ok("", "codes", "create", "--account", cl.ID, "--seats", "2"))[1]
 	bad, cred := enrollDevice(t, h.url, code, protocol.OwnershipCompany, "hw-c1", "Lobby kiosk", nil, nil)
 	quiet, _ := enrollDevice(t, h.url, code, protocol.OwnershipCompany, "hw-c2", "Quiet laptop", nil, nil)
-	if st := deviceCall(t, "POST", h.url+protocol.PathPolicyReport, cred, protocol.PolicyReport{Protocol: protocol.Version, Version: "p7",
+	// A policy targets the kiosk: it reports on the version it fetched.
+	h.ok(`{"name": "Kiosk", "settings": {"wifi": [{"ssid": "Office", "security": "open"}]},
+		"targets": [{"kind": "device", "id": "`+bad+`"}]}`, "policies", "create", "--account", cl.ID, "--file", "-")
+	var pol protocol.Policy
+	if st := deviceCall(t, "GET", h.url+protocol.PathPolicy, cred, nil, &pol); st != http.StatusOK || pol.Version == "" {
+		t.Fatalf("fetch the policy: status %d, version %q", st, pol.Version)
+	}
+	if st := deviceCall(t, "POST", h.url+protocol.PathPolicyReport, cred, protocol.PolicyReport{Protocol: protocol.Version, Version: pol.Version,
 		AppliedAt: time.Now().UTC(), Settings: []protocol.SettingStatus{
 			{Key: "wifi/Office", Status: protocol.SettingFailed, Detail: "Secrets were required."},
 			{Key: "restrictions.disable_camera", Status: protocol.SettingNotApplicable, Detail: "No camera policy on Linux."},
@@ -45,7 +52,7 @@ func TestComplianceCommands(t *testing.T) {
 	}
 
 	out = h.ok("", "compliance", "show", bad)
-	for _, want := range []string{"Lobby kiosk", "non_compliant", "Report on version p7", "restrictions.disable_camera", "not_applicable",
+	for _, want := range []string{"Lobby kiosk", "non_compliant", "Report on version " + pol.Version, "restrictions.disable_camera", "not_applicable",
 		"No camera policy on Linux.", "2 settings, 1 failed."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("compliance show lacks %q:\n%s", want, out)

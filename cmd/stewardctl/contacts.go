@@ -5,35 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/client"
 )
-
-// parseTargets reads --target values written kind:ID.
-func parseTargets(vs []string) ([]steward.Target, error) {
-	var out []steward.Target
-	for _, v := range vs {
-		kind, id, ok := strings.Cut(v, ":")
-		if !ok || !steward.TargetKind(kind).Valid() || id == "" {
-			return nil, steward.FieldErrorf("target", "--target %q: write kind:ID with kind account, folder, group or device.", v)
-		}
-		out = append(out, steward.Target{Kind: steward.TargetKind(kind), ID: id})
-	}
-	return out, nil
-}
-
-// targetsText shows targets as kind:ID, comma-separated.
-func targetsText(ts []steward.Target) string {
-	parts := make([]string, len(ts))
-	for i, t := range ts {
-		parts[i] = string(t.Kind) + ":" + t.ID
-	}
-	return strings.Join(parts, ", ")
-}
 
 const targetHelp = "send it to the devices of kind:ID (kind account, folder, group or device); repeat for several"
 

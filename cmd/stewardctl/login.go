@@ -69,6 +69,10 @@ or from standard input with --password-stdin.`,
 			}
 			tok, err := anon.PasswordTokenExpiring(ctx, email, password, tokenName, expires)
 			if err != nil {
+				if steward.ErrorCode(err) == steward.EFORBIDDEN && steward.ErrorField(err) == "password" {
+					return withHint(err, "Change it with 'stewardctl password --server "+server+" --email "+clean(email)+
+						"', then run 'stewardctl login' again.")
+				}
 				if steward.ErrorCode(err) == steward.EFORBIDDEN {
 					return withHint(err, "Sign in to the console at "+server+"/console/ to settle this, then run 'stewardctl login' again.")
 				}

@@ -29,6 +29,7 @@ const (
 // its own configuration folder and environment.
 type harness struct {
 	t         *testing.T
+	srv       *server.Server
 	url       string
 	configDir string
 	env       map[string]string
@@ -45,7 +46,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { s.Close() })
 	hs := httptest.NewServer(s.Handler)
 	t.Cleanup(hs.Close)
-	return &harness{t: t, url: hs.URL, configDir: t.TempDir(), env: map[string]string{}}
+	return &harness{t: t, srv: s, url: hs.URL, configDir: t.TempDir(), env: map[string]string{}}
 }
 
 type result struct {

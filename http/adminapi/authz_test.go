@@ -170,6 +170,15 @@ func newWorld(t *testing.T) *world {
 	if err := s.DB.PutAssignment(ctx, assignment); err != nil {
 		t.Fatal(err)
 	}
+	// A version of its app kept in quarantine as unscannable: a rescan
+	// that leaked would clear its scan.
+	scanned := now
+	version := &steward.AppVersion{ID: steward.NewID(now), AppID: app.ID, VersionCode: 3, SHA256: strings.Repeat("ab", 32), Size: 9,
+		BlobKey: "apps/" + c2 + "/zeta.apk", Status: steward.VersionQuarantined, UploadedAt: now, ScannedAt: &scanned,
+		Scan: &steward.ScanResult{Verdict: steward.ScanUnscannable, Detail: "zeta scan detail"}}
+	if err := s.DB.InsertAppVersion(ctx, version); err != nil {
+		t.Fatal(err)
+	}
 	// A folder and a group of the foreign client, holding its device.
 	folder, err := svc.CreateFolder(actx2, c2, service.FolderCreate{Name: "Zeta Secret Folder"})
 	if err != nil {
@@ -185,6 +194,14 @@ func newWorld(t *testing.T) *world {
 	if _, err := svc.AddToGroup(actx2, group.ID, []string{enr.DeviceID}); err != nil {
 		t.Fatal(err)
 	}
+	// A policy of the foreign client, aimed at its group.
+	zetaPolicy, zetaNet := "Zeta Policy", "ZetaGuestNet"
+	pol, err := svc.CreatePolicy(actx2, c2, service.PolicyInput{Name: &zetaPolicy, Settings: &steward.PolicySettings{
+		WiFi: []steward.WiFiSetting{{SSID: zetaNet, Security: "open"}}},
+		Targets: []steward.Target{{Kind: steward.TargetGroup, ID: group.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A shared contact and a shared file of the foreign client, on its device.
 	onDevice := []steward.Target{{Kind: steward.TargetDevice, ID: enr.DeviceID}}
 	contact, err := svc.CreateContact(actx2, service.ContactCreate{AccountID: c2, Name: "Zeta Contact Person",
@@ -198,11 +215,12 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.foreign = map[string]string{"account": c2, "manager": m2, "token": t2[0].ID, "device": enr.DeviceID,
-		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID,
-		"folder": folder.ID, "group": group.ID, "contact": contact.ID, "file": file.ID}
+		"command": cmds[0].ID, "code": code.ID, "hold": hold.ID, "app": app.ID, "assignment": assignment.ID, "version": version.ID,
+		"folder": folder.ID, "group": group.ID, "policy": pol.ID, "number": "1",
+		"contact": contact.ID, "file": file.ID}
 	w.markers = []string{"Zeta Foreign Reseller", "Omega Foreign Client", "zeta-owner@foreign.test", "Omega Phone",
 		"OMEGASERIAL1", "omega-hw-1", "zeta code note", enr.SupportID, "zeta hold reason", "com.zeta.secret", "Zeta Secret App",
-		"Zeta Secret Folder", "Zeta Secret Group",
+		"Zeta Secret Folder", "Zeta Secret Group", "zeta scan detail", zetaPolicy, zetaNet,
 		"Zeta Contact Person", "zeta.contact@foreign.test", "zeta contact note", "zeta-plans.txt", "zeta file description", "zeta file content"}
 	// A directory user of the foreign client, with a custom field, holding
 	// its device.
@@ -257,6 +275,9 @@ func newWorld(t *testing.T) *world {
 		}
 		if d, err := svc.GetApp(ctx, w.foreign["app"]); err == nil {
 			fmt.Fprintf(&b, "app %s %s %v assignments=%d versions=%d|", d.ID, d.Name, d.Shared, len(d.Assignments), len(d.Versions))
+			for _, v := range d.Versions {
+				fmt.Fprintf(&b, "version %s %s %v %d %v|", v.ID, v.Status, v.ScannedAt, v.ScanAttempts, v.Scan)
+			}
 		} else {
 			fmt.Fprintf(&b, "app gone: %v|", err)
 		}
@@ -276,6 +297,11 @@ func newWorld(t *testing.T) *world {
 		}
 		defs, _ := svc.UserFields(ctx, c2)
 		fmt.Fprintf(&b, "user fields %v|", defs)
+		if p, err := svc.GetPolicy(ctx, w.foreign["policy"]); err == nil {
+			fmt.Fprintf(&b, "policy %s %s v%d targets=%v|", p.ID, p.Name, p.CurrentVersion, p.Targets)
+		} else {
+			fmt.Fprintf(&b, "policy gone: %v|", err)
+		}
 		contacts, _ := svc.ListContacts(ctx, c2)
 		for _, c := range contacts {
 			fmt.Fprintf(&b, "contact %s %s %s %s %s %v|", c.ID, c.Name, c.Email, c.Phone, c.Note, c.Targets)
@@ -401,6 +427,7 @@ func (w *world) probe(t *testing.T, method, path, token, drop string) (status in
 		body["device_ids"] = []string{w.foreign["device"]}
 		body["filter"] = map[string]any{"account_id": w.foreign["account"]}
 		body["type"], body["confirm"], body["seats"], body["shared"] = "sync", true, 1, true
+		body["targets"] = []map[string]string{{"kind": "device", "id": w.foreign["device"]}}
 		body["description"] = "probe"
 		delete(body, drop)
 	}
@@ -435,7 +462,7 @@ func (w *world) probe(t *testing.T, method, path, token, drop string) (status in
 				carried = true
 			}
 		}
-		for _, f := range []string{"device_ids", "filter"} {
+		for _, f := range []string{"device_ids", "filter", "targets"} {
 			if _, ok := body[f]; ok {
 				carried = true
 			}

@@ -23,12 +23,22 @@ func exerciseCompliance(c *specClient, rita, ivan, reseller, client, unknown str
 		return r
 	}
 	failing, silent := enroll("hw-compliance-1"), enroll("hw-compliance-2")
-	c.device("POST", protocol.PathPolicyReport, failing.Credential, protocol.PolicyReport{Protocol: protocol.Version, Version: "v1",
+	// A policy targets the failing device: it reports on its version.
+	c.do(specCall{method: "POST", path: "/api/v1/accounts/" + client + "/policies", token: rita, want: 201, body: map[string]any{
+		"name": "Compliance check", "settings": map[string]any{"wifi": []any{map[string]any{"ssid": "Office", "security": "open"}}},
+		"targets": []any{map[string]any{"kind": "device", "id": failing.DeviceID}}}})
+	var targeted steward.Device
+	c.do(specCall{method: "GET", path: "/api/v1/devices/" + failing.DeviceID, token: rita, want: 200}).decode(t, &targeted)
+	version := targeted.Policy.Version
+	if version == "" {
+		t.Fatal("the targeted device has no policy version")
+	}
+	c.device("POST", protocol.PathPolicyReport, failing.Credential, protocol.PolicyReport{Protocol: protocol.Version, Version: version,
 		AppliedAt: time.Now().UTC(), Settings: []protocol.SettingStatus{
 			{Key: "wifi/Office", Status: protocol.SettingFailed, Detail: "Secrets were required, but not provided."},
 			{Key: "kiosk", Status: protocol.SettingNotApplicable, Detail: "No kiosk mode on Linux."},
 		}}, 204, nil)
-	c.device("POST", protocol.PathPolicyReport, failing.Credential, map[string]any{"protocol": 1, "version": "v1"}, 400, nil)
+	c.device("POST", protocol.PathPolicyReport, failing.Credential, map[string]any{"protocol": 1, "version": version}, 400, nil)
 
 	var sum steward.ComplianceSummary
 	c.do(specCall{method: "GET", path: "/api/v1/accounts/" + client + "/compliance", token: rita, want: 200}).decode(t, &sum)

@@ -21,7 +21,7 @@ func (a *API) listApps(w http.ResponseWriter, r *http.Request) (any, error) {
 func (a *API) uploadApp(w http.ResponseWriter, r *http.Request) (any, error) {
 	q := r.URL.Query()
 	return a.svc.UploadApp(r.Context(), service.AppUpload{AccountID: q.Get("account_id"), Body: r.Body,
-		SignerOverride: q.Get("signer_override")})
+		SignerOverride: q.Get("signer_override"), Declared: r.ContentLength})
 }
 
 func (a *API) getApp(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -54,4 +54,8 @@ func (a *API) unassignApp(w http.ResponseWriter, r *http.Request) (any, error) {
 
 func (a *API) appDeployments(w http.ResponseWriter, r *http.Request) (any, error) {
 	return a.svc.ListAppDeployments(r.Context(), r.PathValue("app"))
+}
+
+func (a *API) rescanAppVersion(w http.ResponseWriter, r *http.Request) (any, error) {
+	return a.svc.RescanAppVersion(r.Context(), r.PathValue("app"), r.PathValue("version"))
 }

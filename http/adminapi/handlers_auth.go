@@ -83,7 +83,10 @@ func (a *API) passwordToken(w http.ResponseWriter, r *http.Request) (any, error)
 	}
 	defer a.svc.Logout(r.Context(), res.Session.ID)
 	if res.MustChangePassword {
-		return nil, steward.Errorf(steward.EFORBIDDEN, "Change your password first: sign in to the console, or POST /api/v1/me/password.")
+		// The field tells a client (stewardctl login) why, without matching
+		// the message.
+		return nil, &steward.Error{Code: steward.EFORBIDDEN, Field: "password",
+			Message: "Change your password first: sign in to the console, or POST /api/v1/me/password (stewardctl password)."}
 	}
 	auth, err := a.svc.AuthenticateSession(r.Context(), res.Secret, ip, r.UserAgent())
 	if err != nil {

@@ -496,8 +496,9 @@ func TestOpenAPIResponsesMatchDocument(t *testing.T) {
 		want: 201}).decode(t, &ritaToken)
 	exerciseFleet(c, fleetActors{admin: tok, rita: ritaToken.Secret, ivan: ivanToken.Secret,
 		platform: me.Account.ID, reseller: reseller.ID, client: client.ID})
-	exerciseApps(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
+	exerciseApps(c, s, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 	exerciseCompliance(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
+	exercisePolicies(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 	exerciseContactsAndFiles(c, ritaToken.Secret, ivanToken.Secret, reseller.ID, client.ID, unknown)
 
 	// Status and moves.

@@ -15,10 +15,10 @@ import (
 // the CSRF token, so the file streams to storage with a real progress bar
 // instead of passing through a console form.
 
-// appRow is an app in the list with its newest version and owner's name.
+// appRow is an app in the list (with its newest version, Latest, from the
+// same query) and its owner's name.
 type appRow struct {
 	*steward.StoreApp
-	Latest    *steward.AppVersion // nil when it has no version left
 	OwnerName string
 }
 
@@ -43,17 +43,7 @@ func (c *Console) apps(w http.ResponseWriter, r *http.Request, p *page) (*respon
 	}
 	names := c.accountNames(ctx, owners...)
 	for _, a := range apps {
-		// One read per app for its newest version: a store holds tens of
-		// apps, not thousands.
-		d, err := c.svc.GetApp(ctx, a.ID)
-		if err != nil {
-			return nil, err
-		}
-		row := appRow{StoreApp: a, OwnerName: names[a.AccountID]}
-		if len(d.Versions) > 0 {
-			row.Latest = d.Versions[0]
-		}
-		v.Rows = append(v.Rows, row)
+		v.Rows = append(v.Rows, appRow{StoreApp: a, OwnerName: names[a.AccountID]})
 	}
 	if p.CanWrite() {
 		accs, err := c.svc.Accounts(ctx, steward.AccountFilter{Limit: treePage})
@@ -82,12 +72,18 @@ type appView struct {
 	VersionNames map[string]string    // version ID → version name and code, for the history
 	Current      *steward.AppVersion  // the newest clean version, if any
 	Assigned     []*assignmentRowView // assignments with their target names
+	// ChooseTargets: the actor is in a client account, whose Folders and
+	// Groups the assign form lists; other actors type a folder's or
+	// group's ID (from the folders and groups page).
+	ChooseTargets bool
+	Folders       []*steward.Folder
+	Groups        []*steward.Group
 }
 
 // assignmentRowView is an assignment with what it targets, named.
 type assignmentRowView struct {
 	*steward.AppAssignment
-	Kind, Name string // "account" or "device", and its name
+	Kind, Name string // "account", "folder", "group" or "device", and its name
 }
 
 // deployCount is the number of devices in one deployment status.
@@ -131,10 +127,11 @@ func (c *Console) appView(r *http.Request, p *page, id string) (*response, error
 		v.Owned = p.Actor.Reaches(owner.Path)
 	}
 	for _, as := range d.Assignments {
-		row := &assignmentRowView{AppAssignment: as, Kind: "account"}
-		if as.DeviceID != "" {
-			row.Kind, row.Name = "device", c.deviceName(r, as.DeviceID)
-		} else {
+		row := &assignmentRowView{AppAssignment: as, Kind: string(as.Target().Kind), Name: as.TargetName}
+		switch {
+		case as.DeviceID != "":
+			row.Name = c.deviceName(r, as.DeviceID)
+		case as.AccountID != "":
 			row.Name = c.accountNames(ctx, as.AccountID)[as.AccountID]
 		}
 		v.Assigned = append(v.Assigned, row)
@@ -151,6 +148,15 @@ func (c *Console) appView(r *http.Request, p *page, id string) (*response, error
 		}
 		for _, a := range accs {
 			v.Accounts = append(v.Accounts, accountRow{Account: a, Depth: depthBelow(p.Actor, a)})
+		}
+		if p.Actor.AccountKind == steward.AccountClient {
+			v.ChooseTargets = true
+			if v.Folders, err = c.svc.Folders(ctx, p.Actor.AccountID); err != nil {
+				return nil, err
+			}
+			if v.Groups, err = c.svc.Groups(ctx, p.Actor.AccountID); err != nil {
+				return nil, err
+			}
 		}
 	}
 	p.Title, p.Nav, p.Data = d.Name, "apps", v
@@ -171,21 +177,32 @@ func (c *Console) deviceName(r *http.Request, id string) string {
 }
 
 // assignFields maps the service's fields to the assign form's inputs.
-var assignFields = map[string]string{"account_id": "target", "device_id": "target"}
+var assignFields = map[string]string{"account_id": "target", "folder_id": "target", "group_id": "target", "device_id": "target"}
 
-// assignApp assigns the app to an account of the list or a device typed by
-// its ID.
+// assignApp assigns the app to an account of the list, or a folder, group
+// or device typed by its ID.
 func (c *Console) assignApp(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
 	f := r.PostForm
 	in := service.AppAssign{Mode: steward.AssignMode(f.Get("mode"))}
-	target := strings.TrimSpace(f.Get("device_id"))
-	if f.Get("target") == "device" {
-		in.DeviceID = target
-	} else {
+	switch f.Get("target") {
+	case "device":
+		in.DeviceID = strings.TrimSpace(f.Get("device_id"))
+	case "folder":
+		in.FolderID = strings.TrimSpace(f.Get("folder_id"))
+	case "group":
+		in.GroupID = strings.TrimSpace(f.Get("group_id"))
+	default:
 		in.AccountID = f.Get("account_id")
 	}
 	id := r.PathValue("app")
+	if _, err := c.svc.GetApp(r.Context(), id); err != nil {
+		return nil, err // the app itself is out of reach: 404
+	}
 	if _, err := c.svc.AssignApp(r.Context(), id, in); err != nil {
+		if steward.ErrorCode(err) == steward.ENOTFOUND {
+			// An ID typed into the form that names nothing in reach.
+			err = &steward.Error{Code: steward.EINVALID, Field: "target", Message: steward.ErrorMessage(err) + " Check the ID."}
+		}
 		return refused(w, r, p, "assign", asFormError(err, assignFields), c.againApp)
 	}
 	msg := "The app is assigned."
@@ -202,6 +219,16 @@ func (c *Console) unassignApp(w http.ResponseWriter, r *http.Request, p *page) (
 		return nil, err
 	}
 	return redirect(appURL(id)+"#assignments", "The assignment is removed; devices it alone reached uninstall the app.")
+}
+
+// rescanVersion puts a quarantined version back in the scan queue.
+func (c *Console) rescanVersion(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
+	id := r.PathValue("app")
+	v, err := c.svc.RescanAppVersion(r.Context(), id, r.PathValue("version"))
+	if err != nil {
+		return nil, err
+	}
+	return redirect(appURL(id)+"#version-"+v.ID, "The version is back in the scan queue: the next scan run, within seconds, scans it.")
 }
 
 // deleteAppPage asks for the package name before deleting an app.

@@ -2,10 +2,13 @@ package console_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/internal/testutil"
@@ -143,4 +146,104 @@ func TestReadOnlySeesNoAppForms(t *testing.T) {
 	if d, err := e.svc.GetApp(nora, v.AppID); err != nil || len(d.Assignments) != 1 || d.Assignments[0].Mode != steward.AssignAvailable {
 		t.Errorf("a read-only login changed the app: %+v (%v)", d, err)
 	}
+}
+
+// downScanner is an antivirus that cannot be reached.
+type downScanner struct{}
+
+func (downScanner) Scan(context.Context, io.Reader) (steward.ScanResult, error) {
+	return steward.ScanResult{}, errors.New("clamd: connect to tcp:clamav.internal:3310: connection refused")
+}
+
+// TestAppRescanButton: a version whose scan failed shows the failed scans
+// and the next attempt, and its owner's admin puts it back in the queue
+// with "Scan again"; a read-only login gets no such button, and another
+// reseller's post is not found.
+func TestAppRescanButton(t *testing.T) {
+	e := newEnv(t, adminPassword, withInspector, func(c *server.Config) { c.Scanner = downScanner{} })
+	f := e.fleet()
+	nora := e.actor("nora@northwind.example", f.pwNorth)
+	v := e.upload(nora, f.northClient.ID, "com.acme.timesheet 7")
+	app := "/console/apps/" + v.AppID
+	rescan := app + "/versions/" + v.ID + "/rescan"
+	c := e.client()
+	tok := c.signIn("nora@northwind.example", f.pwNorth).csrf(t)
+	if p := c.get(app); strings.Contains(p.body, rescan) {
+		t.Error("a version waiting for its first scan offers Scan again")
+	}
+	if _, err := e.svc.ScanApps(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "after a failed scan", c.get(app), http.StatusOK, "Failed scans", "the next attempt due", "Scan attempt 1 of 10 failed",
+		"connection refused", `action="`+rescan+`"`, "Scan again")
+
+	pw := e.login(f.north.ID, "viewer@northwind.example", steward.RoleReadOnly)
+	viewer := e.client()
+	vtok := viewer.signIn("viewer@northwind.example", pw).csrf(t)
+	if p := viewer.get(app); strings.Contains(p.body, rescan) {
+		t.Error("a read-only login is offered Scan again")
+	}
+	if p := viewer.post(rescan, url.Values{"csrf_token": {vtok}}); p.status != http.StatusForbidden {
+		t.Errorf("rescan by a read-only login: status %d, want 403", p.status)
+	}
+	sam := e.client()
+	stok := sam.signIn("sam@southwind.example", f.pwSouth).csrf(t)
+	if p := sam.post(rescan, url.Values{"csrf_token": {stok}}); p.status != http.StatusNotFound {
+		t.Errorf("rescan by another reseller: status %d, want 404", p.status)
+	}
+
+	p := c.post(rescan, url.Values{"csrf_token": {tok}})
+	want(t, "rescan", p, http.StatusOK, "back in the scan queue", "not scanned yet")
+	if strings.Contains(p.body, "Failed scans") || strings.Contains(p.body, rescan) {
+		t.Error("after the rescan the page still shows the failed scans or the button")
+	}
+	d, err := e.svc.GetApp(nora, v.AppID)
+	if err != nil || d.Versions[0].ScanAttempts != 0 || d.Versions[0].Reasons != nil {
+		t.Errorf("after the rescan: %+v (%v), want no failed scans nor reasons", d.Versions[0], err)
+	}
+}
+
+// TestAppAssignFolderAndGroup: the assign form targets a folder or a group
+// by its ID; the assignments list names them; an ID out of reach is
+// refused on the form, naming nothing.
+func TestAppAssignFolderAndGroup(t *testing.T) {
+	e := newEnv(t, adminPassword, withInspector)
+	f := e.fleet()
+	nora := e.actor("nora@northwind.example", f.pwNorth)
+	v := e.upload(nora, f.northClient.ID, "com.acme.timesheet 7")
+	app := "/console/apps/" + v.AppID
+	now := time.Now()
+	folder := &steward.Folder{ID: steward.NewID(now), AccountID: f.northClient.ID, Name: "Warehouse", CreatedAt: now, UpdatedAt: now}
+	group := &steward.Group{ID: steward.NewID(now.Add(time.Millisecond)), AccountID: f.northClient.ID, Name: "Drivers", CreatedAt: now, UpdatedAt: now}
+	foreign := &steward.Folder{ID: steward.NewID(now.Add(2 * time.Millisecond)), AccountID: f.south.ID, Name: "Southern secrets",
+		CreatedAt: now, UpdatedAt: now}
+	for _, err := range []error{e.srv.DB.InsertFolder(context.Background(), folder), e.srv.DB.InsertGroup(context.Background(), group),
+		e.srv.DB.InsertFolder(context.Background(), foreign)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.client()
+	tok := c.signIn("nora@northwind.example", f.pwNorth).csrf(t)
+	want(t, "the form", c.get(app), http.StatusOK, `name="folder_id"`, `name="group_id"`)
+	p := c.post(app+"/assignments", url.Values{"csrf_token": {tok}, "target": {"folder"}, "folder_id": {folder.ID}, "mode": {"required"}})
+	want(t, "assign to the folder", p, http.StatusOK, "The app is assigned as required")
+	p = c.post(app+"/assignments", url.Values{"csrf_token": {tok}, "target": {"group"}, "group_id": {" " + group.ID + " "}, "mode": {"available"}})
+	want(t, "assign to the group", p, http.StatusOK, "The app is assigned.", "Warehouse", "Drivers")
+	p = c.post(app+"/assignments", url.Values{"csrf_token": {tok}, "target": {"folder"}, "folder_id": {foreign.ID}, "mode": {"required"}})
+	want(t, "assign to another reseller's folder", p, http.StatusBadRequest, "not found. Check the ID.")
+	if strings.Contains(p.body, "Southern secrets") {
+		t.Error("the refusal names the foreign folder")
+	}
+	d, err := e.svc.GetApp(nora, v.AppID)
+	if err != nil || len(d.Assignments) != 2 || d.Assignments[0].FolderID != folder.ID || d.Assignments[1].GroupID != group.ID {
+		t.Errorf("assignments %+v (%v), want the folder's and the group's", d.Assignments, err)
+	}
+
+	// A login of the client account chooses among its folders and groups.
+	pw := e.login(f.northClient.ID, "ada@acme.example", steward.RoleAdmin)
+	ada := e.client()
+	ada.signIn("ada@acme.example", pw)
+	want(t, "the form of a client's login", ada.get(app), http.StatusOK, `<select id="assign-folder_id" name="folder_id"><option value="`+folder.ID+`">Warehouse (0)</option>`,
+		`<select id="assign-group_id" name="group_id"><option value="`+group.ID+`">Drivers (0)</option>`)
 }

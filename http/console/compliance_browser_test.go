@@ -7,7 +7,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/stewardmdm/steward"
 	"github.com/stewardmdm/steward/protocol"
+	"github.com/stewardmdm/steward/service"
 )
 
 // TestBrowserCompliance: two devices report on their policy through the
@@ -18,9 +20,21 @@ import (
 func TestBrowserCompliance(t *testing.T) {
 	e := newEnv(t, adminPassword)
 	f := e.fleet()
+	// A policy covers the client's devices: they report on its version.
+	name := "Acme devices"
+	if _, err := e.svc.CreatePolicy(e.admin, f.northClient.ID, service.PolicyInput{Name: &name, Settings: &steward.PolicySettings{
+		WiFi: []steward.WiFiSetting{{SSID: "Warehouse", Security: "open"}}},
+		Targets: []steward.Target{{Kind: steward.TargetAccount, ID: f.northClient.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := e.svc.Device(e.admin, f.company.ID)
+	if err != nil || dev.Policy.Version == "" {
+		t.Fatalf("the device's policy version: %+v %v", dev, err)
+	}
+	version := dev.Policy.Version
 	report := func(d enrolled, settings ...protocol.SettingStatus) {
 		t.Helper()
-		if code, body := e.deviceCall(protocol.PathPolicyReport, d.credential, protocol.PolicyReport{Protocol: 1, Version: "p7-3f9a2c41",
+		if code, body := e.deviceCall(protocol.PathPolicyReport, d.credential, protocol.PolicyReport{Protocol: 1, Version: version,
 			AppliedAt: time.Now().UTC(), Settings: settings}); code != 204 {
 			t.Fatalf("report: %d %s", code, body)
 		}
@@ -62,7 +76,7 @@ func TestBrowserCompliance(t *testing.T) {
 	if got := b.text("#compliance .badge"); got != "non-compliant" {
 		t.Errorf("the device's compliance badge reads %q", got)
 	}
-	if got := b.text("#compliance-reason"); got != "1 of 3 settings of policy version p7-3f9a2c41 failed." {
+	if got := b.text("#compliance-reason"); got != "1 of 3 settings of policy version "+version+" failed." {
 		t.Errorf("the reason reads %q", got)
 	}
 	settings := run(b, "settings", chromedp.Evaluate[[]string](
@@ -75,7 +89,7 @@ func TestBrowserCompliance(t *testing.T) {
 	if strings.Join(settings, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the settings table:\n%s\nwant:\n%s", strings.Join(settings, "\n"), strings.Join(want, "\n"))
 	}
-	if hist := b.text("#history"); !strings.Contains(hist, "Non-compliant on policy version p7-3f9a2c41; failed: wifi/Warehouse.") {
+	if hist := b.text("#history"); !strings.Contains(hist, "Non-compliant on policy version "+version+"; failed: wifi/Warehouse.") {
 		t.Errorf("the history does not note the change: %q", hist)
 	}
 	b.screenshot("device-compliance")

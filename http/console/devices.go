@@ -206,6 +206,7 @@ type deviceView struct {
 	Groups         []*steward.Group // the groups it is in
 	Compliance     *steward.DeviceCompliance
 	User           *deviceUserView // its directory user (users.go)
+	Policy         *effectiveView  // the effective policy with where each setting came from
 }
 
 func (c *Console) devicePage(w http.ResponseWriter, r *http.Request, p *page) (*response, error) {
@@ -265,6 +266,11 @@ func (c *Console) deviceView(r *http.Request, p *page, id string) (*response, er
 	if v.User, err = c.deviceUser(r, p, d); err != nil {
 		return nil, err
 	}
+	eff, err := c.svc.EffectivePolicy(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	v.Policy = newEffectiveView(eff)
 	p.Title, p.Nav, p.Data = d.Name+" ("+d.SupportID+")", "devices", v
 	return render("device")
 }

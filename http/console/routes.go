@@ -51,6 +51,7 @@ func (c *Console) routeTable() []route {
 		{method: "POST", pattern: "/console/apps/{app}/assignments/{assignment}/delete", h: c.unassignApp},
 		{method: "GET", pattern: "/console/apps/{app}/delete", h: c.deleteAppPage},
 		{method: "POST", pattern: "/console/apps/{app}/delete", h: c.deleteApp},
+		{method: "POST", pattern: "/console/apps/{app}/versions/{version}/rescan", h: c.rescanVersion},
 
 		{method: "GET", pattern: "/console/folders", h: c.folders},
 		{method: "POST", pattern: "/console/folders", h: c.createFolder},
@@ -61,6 +62,13 @@ func (c *Console) routeTable() []route {
 		{method: "POST", pattern: "/console/groups/{group}/delete", h: c.deleteGroup},
 		{method: "POST", pattern: "/console/devices/membership", h: c.changeMembership},
 
+		{method: "GET", pattern: "/console/policies", h: c.policies},
+		{method: "POST", pattern: "/console/policies", h: c.createPolicy},
+		{method: "GET", pattern: "/console/policies/{policy}", h: c.policyPage},
+		{method: "POST", pattern: "/console/policies/{policy}/sections/{section}", h: c.savePolicySection},
+		{method: "POST", pattern: "/console/policies/{policy}/name", h: c.renamePolicy},
+		{method: "POST", pattern: "/console/policies/{policy}/targets", h: c.setPolicyTargets},
+		{method: "POST", pattern: "/console/policies/{policy}/delete", h: c.deletePolicy},
 		{method: "GET", pattern: "/console/contacts", h: c.contacts},
 		{method: "POST", pattern: "/console/contacts", h: c.createContact},
 		{method: "GET", pattern: "/console/contacts/{contact}", h: c.contactPage},

@@ -63,6 +63,7 @@ func New(o Options) (*API, error) {
 	a.mux.HandleFunc("POST "+protocol.PathWebHistory, a.device(a.webHistory))
 	a.mux.HandleFunc("GET "+protocol.PathAppDownload, a.device(a.appDownload))
 	a.mux.HandleFunc("POST "+protocol.PathPolicyReport, a.device(a.policyReport))
+	a.mux.HandleFunc("GET "+protocol.PathPolicy, a.device(a.policy))
 	a.mux.HandleFunc("GET "+protocol.PathDirectory, a.device(a.directory))
 	a.mux.HandleFunc("GET "+protocol.PathFileDownload, a.device(a.fileDownload))
 	a.mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {

@@ -60,6 +60,14 @@ type Clamd struct {
 // "require" (Debian: apt-get install clamav clamav-daemon).
 func StartClamd(t testing.TB) *Clamd {
 	t.Helper()
+	return StartClamdLimit(t, ClamdStreamMaxLength)
+}
+
+// StartClamdLimit is StartClamd with its StreamMaxLength, MaxFileSize and
+// MaxScanSize at limit bytes instead of ClamdStreamMaxLength: an operator
+// who raised clamd's limits.
+func StartClamdLimit(t testing.TB, limit int) *Clamd {
+	t.Helper()
 	bin := clamdBinary()
 	if bin == "" {
 		if os.Getenv(ClamdEnv) == "require" {
@@ -92,7 +100,7 @@ MaxScanSize %d
 AlertExceedsMax yes
 Foreground yes
 SelfCheck 0
-`, filepath.Join(dir, "clamd.sock"), db, dir, filepath.Join(dir, "clamd.log"), ClamdStreamMaxLength, ClamdStreamMaxLength, ClamdStreamMaxLength),
+`, filepath.Join(dir, "clamd.sock"), db, dir, filepath.Join(dir, "clamd.log"), limit, limit, limit),
 	}
 	for name, content := range files {
 		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stewardmdm/steward"
 )
@@ -25,6 +26,14 @@ func (f *fixture) version(t *testing.T, app *steward.StoreApp, code int64) *stew
 		UploadedBy: "m1", UploadedByEmail: "admin@example.com", UploadedFrom: "192.0.2.7", UploadedAt: now}
 	ok(t, f.db.InsertAppVersion(f.ctx, v))
 	return v
+}
+
+func appVersionIDs(vs []*steward.AppVersion) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.ID
+	}
+	return out
 }
 
 func appIDs(as []*steward.StoreApp) []string {
@@ -63,6 +72,32 @@ func testApps(t *testing.T, f *fixture) {
 	list, err = f.db.ListApps(f.ctx, reseller.Path, []string{root.ID})
 	ok(t, err)
 	diff(t, "reseller's apps", appIDs(list), []string{own.ID, private.ID, shared.ID})
+	for _, a := range list {
+		if a.Latest != nil {
+			t.Errorf("%s has no version but lists Latest %+v", a.Package, a.Latest)
+		}
+	}
+
+	// Each app comes with its newest upload, whatever its version code or
+	// status.
+	f.version(t, shared, 7)
+	newest := f.version(t, shared, 5)
+	at := f.now()
+	newest.Status, newest.ScannedAt = steward.VersionRejected, &at
+	ok(t, f.db.UpdateAppVersion(f.ctx, newest))
+	ownV := f.version(t, own, 1)
+	list, err = f.db.ListApps(f.ctx, reseller.Path, []string{root.ID})
+	ok(t, err)
+	latest := map[string]*steward.AppVersion{}
+	for _, a := range list {
+		latest[a.Package] = a.Latest
+	}
+	summary := func(v *steward.AppVersion) *steward.AppVersion {
+		return &steward.AppVersion{ID: v.ID, AppID: v.AppID, VersionCode: v.VersionCode, VersionName: v.VersionName, SHA256: v.SHA256,
+			Size: v.Size, Status: v.Status, UploadedAt: v.UploadedAt, ScannedAt: v.ScannedAt}
+	}
+	diff(t, "newest versions", latest, map[string]*steward.AppVersion{"com.example.own": summary(ownV),
+		"com.example.private": nil, "com.example.shared": summary(newest)})
 
 	shared.Shared, shared.Name, shared.UpdatedAt = false, "Renamed", f.now()
 	ok(t, f.db.UpdateApp(f.ctx, shared))
@@ -96,9 +131,23 @@ func testAppVersions(t *testing.T, f *fixture) {
 	v1 := f.version(t, app, 1)
 	v2 := f.version(t, app, 2)
 
-	q, err := f.db.QuarantinedVersions(f.ctx, 10)
+	q, err := f.db.QuarantinedVersions(f.ctx, f.now(), 10)
 	ok(t, err)
 	diff(t, "quarantined, oldest first", []string{q[0].ID, q[1].ID}, []string{v1.ID, v2.ID})
+
+	// A failed try puts a version off until its next try is due.
+	retry := f.now().Add(time.Minute)
+	v2.ScanAttempts, v2.NextScanAt = 3, &retry
+	ok(t, f.db.UpdateAppVersion(f.ctx, v2))
+	got, err := f.db.AppVersionByID(f.ctx, v2.ID)
+	ok(t, err)
+	diff(t, "version after a failed try", got, v2)
+	q, err = f.db.QuarantinedVersions(f.ctx, retry.Add(-time.Millisecond), 10)
+	ok(t, err)
+	diff(t, "quarantined before the retry is due", appVersionIDs(q), []string{v1.ID})
+	q, err = f.db.QuarantinedVersions(f.ctx, retry, 10)
+	ok(t, err)
+	diff(t, "quarantined once the retry is due", appVersionIDs(q), []string{v1.ID, v2.ID})
 
 	at := f.now()
 	v1.Status, v1.BlobKey, v1.ScannedAt = steward.VersionClean, "", &at
@@ -110,14 +159,14 @@ func testAppVersions(t *testing.T, f *fixture) {
 	v1.Scan = &steward.ScanResult{Verdict: steward.ScanClean, Engine: "test"}
 	v1.SignerOverride = "new key after the 2025 rotation"
 	ok(t, f.db.UpdateAppVersion(f.ctx, v1))
-	got, err := f.db.AppVersionByID(f.ctx, v1.ID)
+	got, err = f.db.AppVersionByID(f.ctx, v1.ID)
 	ok(t, err)
 	diff(t, "updated version", got, v1)
 
 	// A version scanned but left quarantined (unscannable) is not picked again.
-	v2.ScannedAt = &at
+	v2.ScannedAt, v2.NextScanAt = &at, nil
 	ok(t, f.db.UpdateAppVersion(f.ctx, v2))
-	q, err = f.db.QuarantinedVersions(f.ctx, 10)
+	q, err = f.db.QuarantinedVersions(f.ctx, f.now(), 10)
 	ok(t, err)
 	diff(t, "quarantined after the scans", len(q), 0)
 	list, err := f.db.ListAppVersions(f.ctx, app.ID)
@@ -131,36 +180,81 @@ func testAppAssignments(t *testing.T, f *fixture) {
 	client := f.account(t, root, steward.AccountClient, "Client")
 	other := f.account(t, root, steward.AccountClient, "Other")
 	app := f.app(t, root, "com.example.app", true)
+	second := f.app(t, root, "com.example.second", true)
 	inClient := f.device(t, client, nil)
 	inOther := f.device(t, other, nil)
+	folder := f.folder(t, client, "Warehouse")
+	group := f.group(t, client, "Drivers", 0)
+	otherGroup := f.group(t, client, "Office", 0)
+	ok(t, f.db.SetDevicesFolder(f.ctx, []string{inClient.ID}, folder.ID, f.now()))
+	ok(t, f.db.AddDevicesToGroup(f.ctx, group.ID, []string{inClient.ID}))
 
-	byAccount := &steward.AppAssignment{ID: f.id(), AppID: app.ID, AccountID: client.ID, Mode: steward.AssignAvailable, CreatedAt: f.now()}
-	ok(t, f.db.PutAssignment(f.ctx, byAccount))
+	assign := func(app *steward.StoreApp, change func(a *steward.AppAssignment)) *steward.AppAssignment {
+		t.Helper()
+		a := &steward.AppAssignment{ID: f.id(), AppID: app.ID, Mode: steward.AssignAvailable, AssignedBy: "m1", CreatedAt: f.now()}
+		change(a)
+		ok(t, f.db.PutAssignment(f.ctx, a))
+		return a
+	}
+	byAccount := assign(app, func(a *steward.AppAssignment) { a.AccountID = client.ID })
 	// Assigning the same target again changes the mode, not the count.
 	again := *byAccount
 	again.ID, again.Mode = f.id(), steward.AssignRequired
 	ok(t, f.db.PutAssignment(f.ctx, &again))
-	byDevice := &steward.AppAssignment{ID: f.id(), AppID: app.ID, DeviceID: inOther.ID, Mode: steward.AssignRequired, CreatedAt: f.now()}
-	ok(t, f.db.PutAssignment(f.ctx, byDevice))
+	byAccount.Mode = steward.AssignRequired
+	byDevice := assign(app, func(a *steward.AppAssignment) { a.DeviceID, a.Mode = inOther.ID, steward.AssignRequired })
+	byFolder := assign(app, func(a *steward.AppAssignment) { a.FolderID = folder.ID })
+	byGroup := assign(app, func(a *steward.AppAssignment) { a.GroupID = group.ID })
+	folderAgain := *byFolder
+	folderAgain.ID, folderAgain.Mode = f.id(), steward.AssignRequired
+	ok(t, f.db.PutAssignment(f.ctx, &folderAgain))
+	byFolder.Mode = steward.AssignRequired
+	byRoot := assign(second, func(a *steward.AppAssignment) { a.AccountID = root.ID })
+	byOtherGroup := assign(second, func(a *steward.AppAssignment) { a.GroupID = otherGroup.ID })
 	list, err := f.db.ListAssignments(f.ctx, app.ID)
 	ok(t, err)
-	byAccount.Mode = steward.AssignRequired
-	diff(t, "assignments", list, []*steward.AppAssignment{byAccount, byDevice})
+	diff(t, "assignments", list, []*steward.AppAssignment{byAccount, byDevice, byFolder, byGroup})
 
-	for _, c := range []struct {
-		device *steward.Device
-		path   string
-		want   bool
-	}{{inClient, client.Path, true}, {inOther, other.Path, true}} {
-		got, err := f.db.DeviceAssigned(f.ctx, app.ID, c.device.ID, c.path)
-		ok(t, err)
-		diff(t, "assigned "+c.path, got, c.want)
+	// No target, or two, is refused by the database itself.
+	for name, a := range map[string]*steward.AppAssignment{
+		"none": {ID: f.id(), AppID: second.ID, Mode: steward.AssignRequired, CreatedAt: f.now()},
+		"two":  {ID: f.id(), AppID: second.ID, FolderID: folder.ID, GroupID: group.ID, Mode: steward.AssignRequired, CreatedAt: f.now()},
+	} {
+		if err := f.db.PutAssignment(f.ctx, a); err == nil {
+			t.Errorf("an assignment with %s target was stored", name)
+		}
 	}
+
+	// The assignments covering a device are exactly those whose target
+	// Membership.Covers.
+	all := []*steward.AppAssignment{byAccount, byDevice, byFolder, byGroup, byRoot, byOtherGroup}
+	for _, d := range []*steward.Device{inClient, inOther} {
+		m, err := f.db.DeviceMembership(f.ctx, d.ID)
+		ok(t, err)
+		var want []*steward.AppAssignment
+		for _, a := range all {
+			if m.Covers(a.Target()) {
+				want = append(want, a)
+			}
+		}
+		got, err := f.db.AssignmentsCovering(f.ctx, m)
+		ok(t, err)
+		diff(t, "assignments covering "+d.ID, got, want)
+	}
+	m, err := f.db.DeviceMembership(f.ctx, inClient.ID)
+	ok(t, err)
+	got, err := f.db.AssignmentsCovering(f.ctx, m)
+	ok(t, err)
+	diff(t, "assignments covering the client's device", got, []*steward.AppAssignment{byAccount, byFolder, byGroup, byRoot})
+
 	ok(t, f.db.DeleteAssignment(f.ctx, byDevice.ID))
 	wantCode(t, f.db.DeleteAssignment(f.ctx, byDevice.ID), steward.ENOTFOUND)
-	got, err := f.db.DeviceAssigned(f.ctx, app.ID, inOther.ID, other.Path)
+	// Deleting a folder or group deletes the assignments to it.
+	ok(t, f.db.DeleteFolder(f.ctx, folder.ID))
+	ok(t, f.db.DeleteGroup(f.ctx, group.ID))
+	list, err = f.db.ListAssignments(f.ctx, app.ID)
 	ok(t, err)
-	diff(t, "assigned after unassigning", got, false)
+	diff(t, "assignments after the folder and group are deleted", list, []*steward.AppAssignment{byAccount})
 }
 
 func testAppDeployments(t *testing.T, f *fixture) {
@@ -186,9 +280,40 @@ func testAppDeployments(t *testing.T, f *fixture) {
 	list, err = f.db.ListDeployments(f.ctx, app.ID, other.Path)
 	ok(t, err)
 	diff(t, "deployments seen from another account", len(list), 0)
+
+	// An update installs v2: the other installed versions of the app on
+	// that device, and only those, are superseded.
+	v2 := f.version(t, app, 2)
+	otherApp := f.app(t, acc, "com.example.other", false)
+	ov := f.version(t, otherApp, 1)
+	d2 := f.device(t, acc, nil)
+	put := func(v *steward.AppVersion, dev *steward.Device, status steward.DeploymentStatus) *steward.AppDeployment {
+		t.Helper()
+		at := f.now()
+		x := &steward.AppDeployment{VersionID: v.ID, DeviceID: dev.ID, AppID: v.AppID, Status: status, CreatedAt: at, UpdatedAt: at}
+		ok(t, f.db.PutDeployment(f.ctx, x))
+		return x
+	}
+	newer := put(v2, d, steward.DeployInstalled)
+	otherInstalled := put(ov, d, steward.DeployInstalled)
+	elsewhere := put(v, d2, steward.DeployInstalled)
+	at := f.now()
+	ok(t, f.db.SupersedeDeployments(f.ctx, app.ID, d.ID, v2.ID, at))
+	dep.Status, dep.UpdatedAt = steward.DeploySuperseded, at
+	list, err = f.db.DeviceDeployments(f.ctx, d.ID)
+	ok(t, err)
+	want := []*steward.AppDeployment{newer, dep, otherInstalled}
+	if app.ID > otherApp.ID {
+		want = []*steward.AppDeployment{otherInstalled, newer, dep}
+	}
+	diff(t, "the device's deployments after the update", list, want)
+	list, err = f.db.DeviceDeployments(f.ctx, d2.ID)
+	ok(t, err)
+	diff(t, "another device's deployments", list, []*steward.AppDeployment{elsewhere})
+
 	// Deleting the device deletes its deployments.
 	ok(t, f.db.DeleteDevice(f.ctx, d.ID))
-	list, err = f.db.ListDeployments(f.ctx, app.ID, acc.Path)
+	list, err = f.db.DeviceDeployments(f.ctx, d.ID)
 	ok(t, err)
 	diff(t, "deployments after the device is deleted", len(list), 0)
 }

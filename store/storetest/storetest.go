@@ -100,6 +100,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Users/Fields", testUserFields},
 		{"Users/Devices", testUserDevices},
 		{"Users/Purge", testUsersPurge},
+		{"Policies", testPolicies},
+		{"Policies/Covering", testPoliciesCovering},
 		{"Contacts", testContacts},
 		{"SharedFiles", testSharedFiles},
 		{"DirectoryVersions", testDirectoryVersions},
