@@ -106,62 +106,16 @@ func (s *Service) recomputeDirectories(ctx context.Context, deviceIDs []string) 
 
 // directoryMembershipChanged recomputes, in the caller's transaction, the
 // directory versions of devices whose folder or groups changed (or that
-// just enrolled), and tells the connected ones once that transaction has
-// ended (see directoryChangedAfter).
+// just enrolled), and tells the connected ones once it commits.
 func (s *Service) directoryMembershipChanged(ctx context.Context, deviceIDs []string) error {
 	ids := slices.Clone(deviceIDs)
 	slices.Sort(ids)
 	changed, err := s.recomputeDirectories(ctx, slices.Compact(ids))
-	if err != nil {
+	if err != nil || len(changed) == 0 {
 		return err
 	}
-	s.directoryChangedAfter(changed)
+	afterCommit(ctx, func() { s.directoryChanged(context.WithoutCancel(ctx), slices.Sorted(maps.Keys(changed))) })
 	return nil
-}
-
-// directoryChangedAfter tells the connected devices among changed once
-// the transaction that wrote their new versions has ended, for callers
-// that cannot act after their own commit. recomputeDirectories locked
-// those devices' rows in that transaction (on SQLite, the transaction
-// holds the only writer), so taking the same locks in a transaction of
-// its own waits for it; devices whose version then reads as computed (the
-// change committed) are told.
-func (s *Service) directoryChangedAfter(changed map[string]string) {
-	if len(changed) == 0 {
-		return
-	}
-	var connected []string
-	s.hub.mu.RLock()
-	for id := range changed {
-		if s.hub.sinks[id] != nil {
-			connected = append(connected, id)
-		}
-	}
-	s.hub.mu.RUnlock()
-	if len(connected) == 0 {
-		return
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // not the caller's: it carries its transaction
-		defer cancel()
-		var now map[string]string
-		err := s.store.InTx(ctx, func(ctx context.Context) error {
-			var err error
-			now, err = s.store.LockDirectoryVersions(ctx, connected)
-			return err
-		})
-		if err != nil {
-			s.logger.Warn("directory refresh after a membership change; devices see it at their next check-in", "err", err)
-			return
-		}
-		var tell []string
-		for _, id := range connected {
-			if v, ok := now[id]; ok && v == changed[id] {
-				tell = append(tell, id)
-			}
-		}
-		s.directoryChanged(ctx, tell)
-	}()
 }
 
 // directoryChanged is called once the change committed: cached device rows
