@@ -192,21 +192,11 @@ func (s *Service) CreateContact(ctx context.Context, in ContactCreate) (*steward
 	if c.Targets, err = s.checkItemTargets(ctx, a, acc, in.Targets); err != nil {
 		return nil, err
 	}
-	var changed []string
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.InsertContact(ctx, c); err != nil {
-			return err
-		}
-		if err := s.record(ctx, acc.ID, "contact.create", "contact", c.ID, map[string]any{"targets": c.Targets}); err != nil {
-			return err
-		}
-		changed, err = s.refreshDirectories(ctx, c.Targets)
-		return err
-	})
+	err = s.commitItem(ctx, func(ctx context.Context) error { return s.store.InsertContact(ctx, c) },
+		acc.ID, "contact.create", "contact", c.ID, map[string]any{"targets": c.Targets}, c.Targets)
 	if err != nil {
 		return nil, err
 	}
-	s.directoryChanged(ctx, changed)
 	return c, nil
 }
 
@@ -246,21 +236,11 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in ContactUpdate
 		return c, nil
 	}
 	c.UpdatedAt = s.now()
-	var changed []string
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateContact(ctx, c); err != nil {
-			return err
-		}
-		if err := s.record(ctx, owner.ID, "contact.update", "contact", c.ID, map[string]any{"fields": fields, "targets": c.Targets}); err != nil {
-			return err
-		}
-		changed, err = s.refreshDirectories(ctx, slices.Concat(before, c.Targets))
-		return err
-	})
+	err = s.commitItem(ctx, func(ctx context.Context) error { return s.store.UpdateContact(ctx, c) },
+		owner.ID, "contact.update", "contact", c.ID, map[string]any{"fields": fields, "targets": c.Targets}, slices.Concat(before, c.Targets))
 	if err != nil {
 		return nil, err
 	}
-	s.directoryChanged(ctx, changed)
 	return c, nil
 }
 
@@ -274,15 +254,26 @@ func (s *Service) DeleteContact(ctx context.Context, id string) error {
 	if err := canWrite(a); err != nil {
 		return err
 	}
+	return s.commitItem(ctx, func(ctx context.Context) error { return s.store.DeleteContact(ctx, c.ID) },
+		owner.ID, "contact.delete", "contact", c.ID, map[string]any{"targets": c.Targets}, c.Targets)
+}
+
+// commitItem makes one change to a contact or file (write), records it in
+// the audit log and recomputes the directory versions of the devices the
+// targets cover (the item's old and new ones), in one transaction; the
+// devices whose version changed are pushed a refresh once it commits.
+func (s *Service) commitItem(ctx context.Context, write func(context.Context) error,
+	accountID, action, targetType, id string, summary any, targets []steward.Target) error {
 	var changed []string
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.DeleteContact(ctx, c.ID); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := write(ctx); err != nil {
 			return err
 		}
-		if err := s.record(ctx, owner.ID, "contact.delete", "contact", c.ID, map[string]any{"targets": c.Targets}); err != nil {
+		if err := s.record(ctx, accountID, action, targetType, id, summary); err != nil {
 			return err
 		}
-		changed, err = s.refreshDirectories(ctx, c.Targets)
+		var err error
+		changed, err = s.refreshDirectories(ctx, targets)
 		return err
 	})
 	if err != nil {

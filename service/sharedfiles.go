@@ -208,23 +208,13 @@ func (s *Service) UploadFile(ctx context.Context, in FileUpload) (*steward.Share
 		s.dropBlob(ctx, f.BlobKey)
 		return nil, steward.FieldErrorf("file", "The upload is empty.")
 	}
-	var changed []string
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.InsertSharedFile(ctx, f); err != nil {
-			return err
-		}
-		if err := s.record(ctx, acc.ID, "file.upload", "file", f.ID, map[string]any{"size": f.Size, "sha256": f.SHA256,
-			"content_type": f.ContentType, "targets": f.Targets}); err != nil {
-			return err
-		}
-		changed, err = s.refreshDirectories(ctx, f.Targets)
-		return err
-	})
+	err = s.commitItem(ctx, func(ctx context.Context) error { return s.store.InsertSharedFile(ctx, f) },
+		acc.ID, "file.upload", "file", f.ID, map[string]any{"size": f.Size, "sha256": f.SHA256,
+			"content_type": f.ContentType, "targets": f.Targets}, f.Targets)
 	if err != nil {
 		s.dropBlob(ctx, f.BlobKey)
 		return nil, err
 	}
-	s.directoryChanged(ctx, changed)
 	return f, nil
 }
 
@@ -304,21 +294,11 @@ func (s *Service) UpdateFile(ctx context.Context, id string, in FileUpdate) (*st
 		return f, nil
 	}
 	f.UpdatedAt = s.now()
-	var changed []string
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateSharedFile(ctx, f); err != nil {
-			return err
-		}
-		if err := s.record(ctx, owner.ID, "file.update", "file", f.ID, map[string]any{"fields": fields, "targets": f.Targets}); err != nil {
-			return err
-		}
-		changed, err = s.refreshDirectories(ctx, slices.Concat(before, f.Targets))
-		return err
-	})
+	err = s.commitItem(ctx, func(ctx context.Context) error { return s.store.UpdateSharedFile(ctx, f) },
+		owner.ID, "file.update", "file", f.ID, map[string]any{"fields": fields, "targets": f.Targets}, slices.Concat(before, f.Targets))
 	if err != nil {
 		return nil, err
 	}
-	s.directoryChanged(ctx, changed)
 	return f, nil
 }
 
@@ -332,25 +312,14 @@ func (s *Service) DeleteFile(ctx context.Context, id string) error {
 	if err := canWrite(a); err != nil {
 		return err
 	}
-	var changed []string
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.DeleteSharedFile(ctx, f.ID); err != nil {
-			return err
-		}
-		if err := s.record(ctx, owner.ID, "file.delete", "file", f.ID, map[string]any{"size": f.Size, "sha256": f.SHA256,
-			"targets": f.Targets}); err != nil {
-			return err
-		}
-		changed, err = s.refreshDirectories(ctx, f.Targets)
-		return err
-	})
+	err = s.commitItem(ctx, func(ctx context.Context) error { return s.store.DeleteSharedFile(ctx, f.ID) },
+		owner.ID, "file.delete", "file", f.ID, map[string]any{"size": f.Size, "sha256": f.SHA256, "targets": f.Targets}, f.Targets)
 	if err != nil {
 		return err
 	}
 	if s.opts.Blobs != nil {
 		s.dropBlob(ctx, f.BlobKey)
 	}
-	s.directoryChanged(ctx, changed)
 	return nil
 }
 
